@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the guest jobs (sourced).
+
+# Kernel log lines that fail a test whatever its exit status.
+KAIA_BAD='WARNING:|-----\[ cut here \]|BUG:|Oops|Kernel panic|Unable to handle kernel|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|unreferenced object|blocked for more than|rcu_sched self-detected stall|rcu: INFO'
+
+kparam() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+
+result() { echo "KAIA-RESULT $1 $2 $3 $4"; }
+
+# Clear the kernel log ring so the next check only sees new lines (they were
+# already printed on the console).
+klog_mark() { dmesg -c >/dev/null; }
+
+# Print the first bad kernel log line since klog_mark, if any.
+klog_bad() { dmesg | grep -E -m1 "$KAIA_BAD"; }
+
+# run_test NAME BUDGET_SECS CMD...: run with a hard time limit; exit 0 is a
+# pass, 4 (KSFT_SKIP) a skip, a kill or anything else a failure; a bad kernel
+# log line during the test is a failure too.
+run_test() {
+	name=$1 budget=$2
+	shift 2
+	klog_mark
+	t0=$(date +%s)
+	timeout -s KILL "$budget" "$@" >/tmp/test.log 2>&1
+	rc=$?
+	dt=$(( $(date +%s) - t0 ))
+	bad=$(klog_bad)
+	if [ -n "$bad" ]; then
+		status=fail reason="kernel: $bad"
+	elif [ $rc = 0 ]; then
+		status=pass reason=
+	elif [ $rc = 4 ]; then
+		status=skip
+		reason=$(grep -m1 -iE 'skip|not supported|requires' /tmp/test.log | tr -s ' \t' ' ' | cut -c1-160)
+	elif [ $rc = 137 ] || [ $rc = 124 ]; then
+		status=fail reason="timeout after ${budget}s"
+	else
+		status=fail reason="exit $rc: $(grep -m1 -iE 'assert|fail|error' /tmp/test.log | tr -s ' \t' ' ' | cut -c1-160)"
+	fi
+	if [ $status != pass ]; then
+		tail -n 25 /tmp/test.log | sed "s/^/# $name: /"
+	fi
+	result "$name" "$status" "$dt" "$reason"
+}
+
+# check NAME CONDITION-DESCRIPTION CMD...: a one-shot assertion.
+check() {
+	name=$1 what=$2
+	shift 2
+	if "$@" >/tmp/check.log 2>&1; then
+		result "$name" pass 0 ""
+	else
+		sed "s/^/# $name: /" /tmp/check.log | tail -n 15
+		result "$name" fail 0 "$what"
+	fi
+}

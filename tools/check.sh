@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make check": everything, from an empty cache if need be.
+#   host tier:   cargo test of the kernel-independent logic, rustfmt, clippy,
+#                checkpatch of the C code and the KVM core patches
+#   kernel tier: toolchain root, kernel build per flavour, module build
+#                (CLIPPY=1, W=1), selftests build, QEMU AIA boot running the
+#                guest checks and the curated KVM selftests
+# Prints TAP per step and, last, "N passed, N failed, N skipped".
+#
+# Environment: KAIA_FLAVOURS (default "stock"), KAIA_SMP (2),
+# KAIA_GUESTS (5), KVM_AIA_CACHE (/var/cache/kvm-aia-rs).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+
+flavours=${KAIA_FLAVOURS:-stock}
+smp=${KAIA_SMP:-2}
+guests=${KAIA_GUESTS:-5}
+inroot() { bash "$here/in-root.sh" "$@"; }
+
+passed=0 failed=0 skipped=0 n=0
+T0=$(date +%s)
+steplog=$KVM_AIA_CACHE/work/logs/steps
+mkdir -p "$steplog"
+
+# step NAME CMD...: one TAP line for a build/lint step; output goes to a log
+# that is shown when the step fails.
+step() {
+	local name=$1 t0 rc
+	shift
+	t0=$(date +%s)
+	log "step $name"
+	"$@" >"$steplog/$name.log" 2>&1
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 0 ]; then
+		echo "ok $n - $name # $(( $(date +%s) - t0 ))s"
+		passed=$((passed + 1))
+	else
+		echo "not ok $n - $name # exit $rc after $(( $(date +%s) - t0 ))s"
+		tail -n 40 "$steplog/$name.log" | sed 's/^/# /'
+		failed=$((failed + 1))
+	fi
+	return $rc
+}
+
+# Take a QEMU run's TAP and add its counts to ours.
+guest_tier() {
+	local flavour=$1 job=$2 rc
+	shift 2
+	inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" "$job" -q \
+		-s "$smp" -g "$guests" "$@" >"$steplog/qemu-$flavour-$job.tap"
+	rc=$?
+	grep -E '^(not )?ok ' "$steplog/qemu-$flavour-$job.tap" | sed 's/^\(not \)\?ok [0-9]* /\1ok - /' |
+		while IFS= read -r l; do echo "$l"; done
+	read -r p f s _ <"$KVM_AIA_CACHE/work/logs/$flavour-$job.counts" 2>/dev/null || { p=0 f=1 s=0; }
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	n=$((n + p + f + s))
+	return $rc
+}
+
+echo "TAP version 13"
+
+# --- host tier -------------------------------------------------------------
+step toolchain bash "$here/provision-root.sh"
+if [ -f rust/aia_core/Cargo.toml ]; then
+	step host-cargo-test inroot bash -c 'cd rust/aia_core && cargo test --locked 2>&1'
+	grep -h '^test result:' "$steplog/host-cargo-test.log" | sed 's/^/# /'
+	step host-cargo-clippy inroot bash -c 'cd rust/aia_core && cargo clippy --locked --all-targets -- -D warnings'
+	step host-cargo-fmt inroot bash -c 'cd rust/aia_core && cargo fmt --check'
+fi
+
+# --- kernel tier -----------------------------------------------------------
+ok=1
+step kernel-stock inroot bash /kaia/src/tools/inner/build-kernel.sh stock || ok=0
+for f in $flavours; do
+	[ "$f" = stock ] && continue
+	step "kernel-$f" inroot bash /kaia/src/tools/inner/build-kernel.sh "$f" || ok=0
+done
+step lint inroot bash /kaia/src/tools/inner/lint.sh || true
+if [ $ok = 1 ]; then
+	step selftests-build inroot bash /kaia/src/tools/inner/build-selftests.sh || ok=0
+fi
+for f in $flavours; do
+	[ $ok = 1 ] || break
+	step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" CLIPPY=1 || continue
+	guest_tier "$f" check -t 2400 || true
+done
+
+echo "1..$n"
+echo "# make check: $(( $(date +%s) - T0 ))s, flavours: $flavours"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed = 0 ]

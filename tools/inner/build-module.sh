@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Inside the toolchain root: build kvm_riscv_aia.ko against a built kernel
+# flavour.  Objects go to /kaia/cache/module/FLAVOUR (MO=), never into the
+# repository.  Extra make arguments are passed on (e.g. CLIPPY=1).
+#
+# usage: build-module.sh FLAVOUR [make args...]
+. /kaia/src/tools/kenv.sh
+
+flavour=$1
+shift
+[ -f "$(out_dir "$flavour")/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
+mo=$KAIA_CACHE/module/$flavour
+mkdir -p "$mo"
+kmake "$flavour" M=/kaia/src MO="$mo" W=1 "$@" modules
+ls -l "$mo/kvm_riscv_aia.ko" >&2

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Inside the toolchain root: cross-build the kernel tree's KVM selftests
+# (riscv64, static) once per kernel version, against the UAPI headers of the
+# stock build.  Output: /kaia/cache/selftests/<version>/ (binaries stripped).
+. /kaia/src/tools/kenv.sh
+
+hdr=$(out_dir stock)/usr-headers/include
+dst=$KAIA_CACHE/selftests/linux-$LINUX_VERSION
+[ -f "$dst/.kaia-built" ] && { echo "[kvm-aia] selftests cached in $dst" >&2; exit 0; }
+[ -d "$hdr" ] || { echo "stock kernel headers missing ($hdr)" >&2; exit 1; }
+
+t0=$(date +%s)
+src=$(src_dir stock)
+rm -rf "$dst"
+mkdir -p "$dst"
+make -C "$src/tools/testing/selftests/kvm" -s -j"$JOBS" ARCH=riscv \
+	CROSS_COMPILE=riscv64-linux-gnu- USERLDFLAGS=-static \
+	KHDR_INCLUDES="-isystem $hdr" OUTPUT="$dst/obj" >"$dst/build.log" 2>&1 ||
+	{ tail -30 "$dst/build.log" >&2; exit 1; }
+mkdir -p "$dst/bin"
+# Test binaries: executables at the top of OUTPUT and under riscv/.
+find "$dst/obj" -maxdepth 2 -type f -perm -u+x ! -name '*.o' ! -name '*.sh' |
+	while read -r f; do
+		riscv64-linux-gnu-strip -o "$dst/bin/$(basename "$f")" "$f"
+	done
+touch "$dst/.kaia-built"
+echo "[kvm-aia] selftests built in $(( $(date +%s) - t0 )) s: $(ls "$dst/bin" | wc -l) binaries" >&2

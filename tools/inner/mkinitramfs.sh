@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Inside the toolchain root: assemble the guest initramfs for a flavour:
+# busybox (riscv64, static), the guest scripts from selftests/guest/, the
+# flavour's kvm.ko, kvm_riscv_aia.ko when built for it, and the KVM selftest
+# binaries.  Cheap; always rebuilt.
+#
+# usage: mkinitramfs.sh FLAVOUR  -> prints the path of the cpio archive
+. /kaia/src/tools/kenv.sh
+
+flavour=$1
+out=$(out_dir "$flavour")
+st=$KAIA_CACHE/selftests/linux-$LINUX_VERSION/bin
+dir=$KAIA_CACHE/initramfs/$flavour
+rm -rf "$dir"
+mkdir -p "$dir"/root/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,lib/modules,kselftest,kaia}
+r=$dir/root
+
+cp /usr/bin/busybox "$r/bin/busybox"
+file "$r/bin/busybox" | grep -q 'RISC-V' || { echo "busybox is not riscv64" >&2; exit 1; }
+# Applets used by the guest scripts (busybox cannot be run here to --install).
+for a in sh ash cat echo printf ls mkdir rm mv cp ln mount umount grep egrep sed awk \
+	head tail cut tr wc sort uniq seq sleep date timeout kill ps dmesg \
+	insmod rmmod lsmod modprobe poweroff reboot halt sync uname env true false \
+	test [ expr basename dirname tee xargs find stat od hexdump taskset nproc \
+	chmod touch readlink id hostname mountpoint; do
+	ln -sf /bin/busybox "$r/bin/$a"
+done
+
+cp /kaia/src/selftests/guest/init "$r/init"
+cp /kaia/src/selftests/guest/*.sh "$r/kaia/"
+cp /kaia/src/selftests/kvm-selftests.list "$r/kaia/"
+chmod +x "$r/init" "$r"/kaia/*.sh
+
+cp "$out/arch/riscv/kvm/kvm.ko" "$r/lib/modules/"
+if [ -f "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" ]; then
+	cp "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" "$r/lib/modules/"
+fi
+echo "$flavour" >"$r/kaia/flavour"
+
+if [ -d "$st" ]; then
+	cp "$st"/* "$r/kselftest/"
+fi
+
+(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$dir/initramfs.cpio"
+echo "[kvm-aia] initramfs $flavour: $(du -h "$dir/initramfs.cpio" | cut -f1)" >&2
+echo "$dir/initramfs.cpio"

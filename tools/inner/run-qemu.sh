@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Inside the toolchain root: boot a flavour's kernel on QEMU's virt machine
+# with AIA (aplic-imsic) and guest files, run a guest job, and turn its
+# KAIA-RESULT lines into TAP on stdout.  A hang (timeout), a missing
+# KAIA-END, or any WARN/BUG/Oops/lockdep/KASAN/kmemleak report on the
+# console is a failure.  The console log is kept in /kaia/cache/logs/.
+#
+# usage: run-qemu.sh FLAVOUR JOB [-s SMP] [-g AIA_GUESTS] [-t TIMEOUT]
+#                    [-a "extra kernel args"] [-m MEM] [-q (quiet console)]
+# Exit status: 0 when every result passed or skipped.
+. /kaia/src/tools/kenv.sh
+
+flavour=$1 job=$2
+shift 2
+smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0
+while getopts s:g:t:a:m:q o; do
+	case $o in
+	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
+	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;;
+	*) exit 2 ;;
+	esac
+done
+
+out=$(out_dir "$flavour")
+[ -f "$out/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
+initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" | tail -1)
+mkdir -p "$KAIA_CACHE/logs"
+log=$KAIA_CACHE/logs/$flavour-$job.log
+
+echo "[kvm-aia] booting $flavour on virt,aia=aplic-imsic,aia-guests=$guests -smp $smp (job $job, timeout ${tmo}s)" >&2
+t0=$(date +%s)
+set +e
+# The console goes to the log; our result lines are echoed live on stderr.
+timeout -s KILL "$tmo" qemu-system-riscv64 \
+	-M "virt,aia=aplic-imsic,aia-guests=$guests" -cpu rv64,h=true \
+	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
+	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
+	-append "console=ttyS0 rdinit=/init panic=-1 kaia.job=$job kaia.guests=$guests $extra" \
+	</dev/null 2>&1 | tr -d '\r' | tee "$log" |
+	if [ $quiet = 1 ]; then grep --line-buffered -E '^KAIA-' >&2; else cat >&2; fi
+qrc=${PIPESTATUS[0]}
+set -e
+dt=$(( $(date +%s) - t0 ))
+
+# TAP.
+n=0 failed=0 passed=0 skipped=0
+tap=$(mktemp)
+emit() { # status name secs reason
+	n=$((n + 1))
+	case $1 in
+	pass) echo "ok $n - $flavour/$2 # ${3}s" ; passed=$((passed + 1)) ;;
+	skip) echo "ok $n - $flavour/$2 # SKIP ${4:-no reason given}" ; skipped=$((skipped + 1)) ;;
+	*) echo "not ok $n - $flavour/$2 # ${3}s ${4}" ; failed=$((failed + 1)) ;;
+	esac >>"$tap"
+}
+if grep -q '^KAIA-BOOT' "$log"; then emit pass boot "$dt"; else emit fail boot "$dt" "guest never reached /init"; fi
+while read -r _ name status secs reason; do
+	emit "$status" "$name" "$secs" "$reason"
+done < <(grep -a '^KAIA-RESULT ' "$log")
+if [ "$qrc" = 137 ]; then
+	emit fail completed "$dt" "QEMU killed after ${tmo}s (hang)"
+elif ! grep -q '^KAIA-END' "$log"; then
+	emit fail completed "$dt" "guest job did not finish (QEMU exit $qrc)"
+else
+	emit pass completed "$dt"
+fi
+bad=$(grep -a -E -m1 'WARNING:|-----\[ cut here \]|BUG:|Oops|Kernel panic|Unable to handle kernel|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|unreferenced object|blocked for more than|self-detected stall' "$log" || true)
+if [ -n "$bad" ]; then emit fail console_clean 0 "console: $bad"; else emit pass console_clean 0; fi
+
+echo "TAP version 13"
+echo "1..$n"
+cat "$tap"
+rm -f "$tap"
+echo "# $flavour/$job: $passed passed, $failed failed, $skipped skipped in ${dt}s (log: $log)"
+echo "$passed $failed $skipped $dt" >"$KAIA_CACHE/logs/$flavour-$job.counts"
+[ $failed = 0 ]

@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+# Environment for builds inside the toolchain root (see tools/in-root.sh).
+# Sourced by the tools/inner/*.sh scripts; also usable by hand:
+#   tools/in-root.sh bash -c '. tools/kenv.sh; kmake stock menuconfig'
+
+set -euo pipefail
+
+KAIA_SRC=/kaia/src
+KAIA_CACHE=/kaia/cache
+JOBS=${JOBS:-$(nproc)}
+
+# The Rust standard library sources shipped by rust-src (rustc-<ver>/library).
+RUST_LIB_SRC=$(ls -d /usr/src/rustc-*/library 2>/dev/null | sort -V | tail -1)
+LINUX_VERSION=$(dpkg-query -W -f='${Version}' linux-source-7.2)
+LINUX_TARBALL=$(ls /usr/src/linux-source-7.2.tar.* | head -1)
+
+# A flavour is a set of config fragments plus (for the "rust" flavours) the
+# KVM core patch series from patches/.
+flavour_fragments() {
+	case $1 in
+	stock | rust) echo "$KAIA_SRC/configs/qemu-aia.config" ;;
+	debug | rust-debug) echo "$KAIA_SRC/configs/qemu-aia.config $KAIA_SRC/configs/debug.config" ;;
+	*) echo "unknown flavour $1" >&2; return 1 ;;
+	esac
+}
+
+flavour_patched() {
+	case $1 in rust | rust-debug) return 0 ;; *) return 1 ;; esac
+}
+
+patch_series() {
+	ls "$KAIA_SRC"/patches/*.patch 2>/dev/null | sort
+}
+
+# Hash of everything that changes a kernel tree's source.
+source_key() {
+	local flavour=$1
+	{
+		echo "linux $LINUX_VERSION"
+		if flavour_patched "$flavour"; then
+			for p in $(patch_series); do sha256sum <"$p"; done
+		fi
+	} | sha256sum | cut -c1-12
+}
+
+# Hash of everything that changes a build's output.
+build_key() {
+	local flavour=$1 f
+	{
+		echo "flavour $flavour src $(source_key "$flavour")"
+		for f in $(flavour_fragments "$flavour"); do sha256sum <"$f"; done
+		rustc --version; clang --version | head -1; bindgen --version
+	} | sha256sum | cut -c1-12
+}
+
+src_dir() {
+	if flavour_patched "$1"; then
+		echo "$KAIA_CACHE/src/linux-$LINUX_VERSION-aia-$(source_key "$1")"
+	else
+		echo "$KAIA_CACHE/src/linux-$LINUX_VERSION"
+	fi
+}
+
+out_dir() { echo "$KAIA_CACHE/build/$1-$(build_key "$1")"; }
+
+# Every flavour is built through the same two paths, /kaia/linux (source) and
+# /kaia/out (objects), bind-mounted per run (in-root.sh gives each run its own
+# mount namespace).  Kbuild records absolute paths in its .cmd files, so with
+# fixed paths a copy of one flavour's build seeds another's and only what the
+# patches touch is rebuilt.
+bind_flavour() {
+	local flavour=$1 src out
+	src=$(src_dir "$flavour")
+	out=$(out_dir "$flavour")
+	mkdir -p /kaia/linux /kaia/out "$out"
+	if [ "$(cat /tmp/.kaia-bound 2>/dev/null)" != "$flavour" ]; then
+		mountpoint -q /kaia/linux && umount /kaia/linux
+		mountpoint -q /kaia/out && umount /kaia/out
+		mount --bind "$src" /kaia/linux
+		mount --bind "$out" /kaia/out
+		echo "$flavour" >/tmp/.kaia-bound
+	fi
+}
+
+# make in a flavour's kernel tree: kmake FLAVOUR [targets...]
+kmake() {
+	local flavour=$1
+	shift
+	bind_flavour "$flavour"
+	make -C /kaia/linux O=/kaia/out ARCH=riscv LLVM=1 \
+		RUST_LIB_SRC="$RUST_LIB_SRC" -j"$JOBS" "$@"
+}
