@@ -1,44 +1,114 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! RISC-V KVM AIA provider.
-//!
-//! Bench skeleton: loads, reads one value through the C glue and logs it.
-//! The real provider (HGEI lines, IMSIC guest files, SGEI, vCPU AIA CSR
-//! context) replaces this file's body.
+//! RISC-V KVM AIA provider: `arch/riscv/kvm/aia.c` as a module.
 //!
 //! C counterpart: [`arch/riscv/kvm/aia.c`](srctree/arch/riscv/kvm/aia.c)
+//!
+//! kvm.ko keeps the AIA users (the in-kernel APLIC/IMSIC emulation, the AIA
+//! device, ONE_REG) and a small registration point (`patches/`); this module
+//! registers an ops table with it that provides:
+//!
+//! - per-CPU HGEI control ([`hgei`]): each hart's line count probed from its
+//!   HGEIE and clamped by its IMSIC guest files, a per-hart free-line bitmap
+//!   with owners, and the global minimum across harts in kvm.ko's
+//!   `kvm_riscv_aia_nr_hgei`;
+//! - IMSIC guest-file allocation: a line with its guest file's VA/PA;
+//! - the SGEI per-CPU interrupt, which kicks the owning vCPUs;
+//! - the vCPU AIA CSR context ([`vcpu`]): load/put (NACL or plain CSRs),
+//!   ONE_REG, `stopei`/`sireg`/`iprio` emulation, `hvictl`.
+//!
+//! Layout: the kernel-independent logic is in [`logic`] (also built for host
+//! `cargo test` by `rust/aia_core`); `unsafe` is confined to the wrappers
+//! [`csr`], [`percpu`], [`percpu_irq`], [`raw_spinlock`] and the C glue
+//! bindings in [`glue`]; [`ops`] holds the C-ABI callbacks.
 
 use kernel::prelude::*;
+
+mod csr;
+mod debugfs;
+mod glue;
+mod hgei;
+pub mod logic;
+mod ops;
+mod percpu;
+mod percpu_irq;
+mod raw_spinlock;
+mod vcpu;
+
+use logic::{geometry, probe};
 
 module! {
     type: KvmRiscvAia,
     name: "kvm_riscv_aia",
     authors: ["kvm-aia-rs developers"],
-    description: "RISC-V KVM AIA provider (HGEI, IMSIC guest files, SGEI)",
+    description: "RISC-V KVM AIA provider (HGEI lines, IMSIC guest files, SGEI, vCPU AIA CSRs)",
     license: "GPL",
 }
 
-mod glue {
-    extern "C" {
-        /// Returns `nr_cpu_ids`; implemented in `glue/aia_glue.c`.
-        pub(crate) fn kvm_riscv_aia_glue_nr_cpu_ids() -> core::ffi::c_uint;
-    }
+/// Provider state, published to the callbacks while registered.
+pub(crate) struct Provider {
+    /// Per-CPU HGEI control and the SGEI interrupt.
+    pub(crate) hgei: hgei::Hgei,
+    /// `kvm_riscv_aia_max_ids`: guest MSI IDs per IMSIC file, plus one.
+    pub(crate) max_ids: u32,
 }
 
-struct KvmRiscvAia;
+struct KvmRiscvAia {
+    // Dropped first: the files read the provider.
+    _debugfs: Option<debugfs::Debugfs>,
+    provider: Pin<KBox<Provider>>,
+}
 
 impl kernel::Module for KvmRiscvAia {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: `kvm_riscv_aia_glue_nr_cpu_ids` takes no arguments and only
-        // reads `nr_cpu_ids`, which is set before modules can load.
-        let nr_cpu_ids = unsafe { glue::kvm_riscv_aia_glue_nr_cpu_ids() };
-        pr_info!("bench module loaded, nr_cpu_ids={}\n", nr_cpu_ids);
-        Ok(KvmRiscvAia)
+        if !glue::has_sxaia() {
+            pr_err!("no Ssaia/Smaia on this machine: refusing to load\n");
+            return Err(ENODEV);
+        }
+
+        let gc = glue::imsic_global();
+        // Initial IMSIC guest files across all harts; each hart's enable
+        // lowers it to its own count if smaller.
+        let nr_hgei = probe::initial_global(gc.map(|(files, _)| files));
+        let max_ids = geometry::max_ids(gc.map(|(_, ids)| ids));
+
+        let provider = KBox::pin(
+            Provider {
+                hgei: hgei::Hgei::new()?,
+                max_ids,
+            },
+            GFP_KERNEL,
+        )?;
+
+        // SAFETY: `provider` is pinned in its box and outlives the
+        // registration: `drop` unregisters before the box is freed.
+        unsafe { ops::publish(&provider) };
+        let rc = glue::register(nr_hgei, max_ids);
+        if rc < 0 {
+            ops::withdraw();
+            pr_err!("kvm.ko refused the AIA provider: {}\n", rc);
+            return Err(Error::from_errno(rc));
+        }
+
+        let debugfs = debugfs::Debugfs::new()
+            .inspect_err(|e| pr_warn!("no debugfs: {:?}\n", e))
+            .ok();
+
+        pr_info!(
+            "AIA available with {} guest external interrupts\n",
+            glue::nr_hgei_read()
+        );
+        Ok(KvmRiscvAia {
+            _debugfs: debugfs,
+            provider,
+        })
     }
 }
 
 impl Drop for KvmRiscvAia {
     fn drop(&mut self) {
-        pr_info!("bench module unloaded\n");
+        // Fields drop after this: debugfs first, then the provider.
+        glue::unregister();
+        ops::withdraw();
     }
 }

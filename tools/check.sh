@@ -9,7 +9,7 @@
 #                guest checks and the curated KVM selftests
 # Prints TAP per step and, last, "N passed, N failed, N skipped".
 #
-# Environment: KAIA_FLAVOURS (default "stock"), KAIA_SMP (2),
+# Environment: KAIA_FLAVOURS (default "stock rust"), KAIA_SMP (2),
 # KAIA_GUESTS (5), KVM_AIA_CACHE (/var/cache/kvm-aia-rs).
 set -uo pipefail
 
@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 cd "$repo"
 
-flavours=${KAIA_FLAVOURS:-stock}
+flavours=${KAIA_FLAVOURS:-stock rust}
 smp=${KAIA_SMP:-2}
 guests=${KAIA_GUESTS:-5}
 inroot() { bash "$here/in-root.sh" "$@"; }
@@ -88,7 +88,11 @@ if [ $ok = 1 ]; then
 fi
 for f in $flavours; do
 	[ $ok = 1 ] || break
-	step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" CLIPPY=1 || continue
+	# kvm_riscv_aia.ko links against the patched kvm.ko only; the stock
+	# flavour runs upstream aia.c inside kvm.ko.
+	if [ "$f" != stock ] && [ "$f" != debug ]; then
+		step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" CLIPPY=1 || continue
+	fi
 	guest_tier "$f" check -t 2400 || true
 done
 

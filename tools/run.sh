@@ -16,6 +16,8 @@ inroot() { bash "$here/in-root.sh" "$@"; }
 bash "$here/provision-root.sh" >/dev/null
 inroot bash /kaia/src/tools/inner/build-kernel.sh stock
 [ "$flavour" = stock ] || inroot bash /kaia/src/tools/inner/build-kernel.sh "$flavour"
-inroot bash /kaia/src/tools/inner/build-module.sh "$flavour" >/dev/null
+if [ "$flavour" != stock ] && [ "$flavour" != debug ]; then
+	inroot bash /kaia/src/tools/inner/build-module.sh "$flavour" >/dev/null
+fi
 inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" show \
 	-s "${KAIA_SMP:-2}" -g "${KAIA_GUESTS:-5}" -t 300 >/dev/null

@@ -24,9 +24,11 @@ check sgei_irq "riscv-kvm (SGEI) in /proc/interrupts" grep -q riscv-kvm /proc/in
 bad=$(grep -E -m1 "$KAIA_BAD" /tmp/load.log)
 check load_clean "no kernel warning while loading: $bad" test -z "$bad"
 
-# 2. The kernel tree's KVM selftests.
+# 2. The kernel tree's KVM selftests (kaia.only=a,b,c runs just those).
+only=$(kparam kaia.only)
 grep -v '^#' /kaia/kvm-selftests.list | while read -r name budget args; do
 	[ -n "$name" ] || continue
+	case ",${only:-$name}," in *",$name,"*) ;; *) continue ;; esac
 	if [ ! -x "/kselftest/$name" ]; then
 		result "$name" fail 0 "binary missing from the initramfs"
 		continue

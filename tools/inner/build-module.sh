@@ -10,6 +10,8 @@
 
 flavour=$1
 shift
+flavour_patched "$flavour" ||
+	{ echo "kvm_riscv_aia.ko needs a patched kernel (rust, rust-debug), not $flavour" >&2; exit 1; }
 [ -f "$(out_dir "$flavour")/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
 mo=$KAIA_CACHE/module/$flavour
 mkdir -p "$mo"

@@ -34,7 +34,7 @@ cp /kaia/src/selftests/kvm-selftests.list "$r/kaia/"
 chmod +x "$r/init" "$r"/kaia/*.sh
 
 cp "$out/arch/riscv/kvm/kvm.ko" "$r/lib/modules/"
-if [ -f "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" ]; then
+if flavour_patched "$flavour" && [ -f "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" ]; then
 	cp "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" "$r/lib/modules/"
 fi
 echo "$flavour" >"$r/kaia/flavour"

@@ -34,11 +34,11 @@ t0=$(date +%s)
 set +e
 # The console goes to the log; our result lines are echoed live on stderr.
 timeout -s KILL "$tmo" qemu-system-riscv64 \
-	-M "virt,aia=aplic-imsic,aia-guests=$guests" -cpu rv64,h=true \
+	-M "virt,aia=aplic-imsic,aia-guests=$guests" -cpu rv64,h=true,sscofpmf=true \
 	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 kaia.job=$job kaia.guests=$guests $extra" \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" |
+	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
 	if [ $quiet = 1 ]; then grep --line-buffered -E '^KAIA-' >&2; else cat >&2; fi
 qrc=${PIPESTATUS[0]}
 set -e

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! debugfs view of the provider: `/sys/kernel/debug/kvm_riscv_aia/`.
+//!
+//! ```text
+//! nr_hgei             kvm_riscv_aia_nr_hgei: minimum lines across harts
+//! max_ids             kvm_riscv_aia_max_ids
+//! cpuN/nr_hgei        lines of hart N (its HGEIE width clamped by its guest files)
+//! cpuN/free_lines     "<count> <bitmap>" of its free lines
+//! cpuN/owners         one "<line> <vm> <vcpu id>" row per owned line
+//! cpuN/sgei_count     SGEI interrupts handled on hart N
+//! cpuN/bad_frees      refused frees (bad line, double free) on hart N
+//! ```
+//!
+//! Each file holds only its CPU number; its contents are read from the
+//! published provider (see [`crate::ops`]) under the hart's HGEI lock.
+
+use core::fmt::{self, Write};
+use kernel::{
+    debugfs::{Dir, File},
+    fmt::Formatter,
+    prelude::*,
+    str::CStr,
+};
+
+use crate::{glue, hgei::HgeiState, ops};
+
+/// The debugfs directory and its files; removed on drop.
+pub(crate) struct Debugfs {
+    _files: KVec<Pin<KBox<File<u32>>>>,
+    _dir: Dir,
+}
+
+/// Formats one hart's state with `f`, or says the provider is gone.
+fn with_cpu(cpu: u32, out: &mut Formatter<'_>, f: impl Fn(&HgeiState, &mut Formatter<'_>) -> fmt::Result) -> fmt::Result {
+    match ops::provider().and_then(|p| p.hgei.cpus().get(cpu)) {
+        Some(hc) => f(&hc.ctrl.lock_irqsave(), out),
+        None => writeln!(out, "unavailable"),
+    }
+}
+
+fn nr_hgei(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    with_cpu(*cpu, f, |st, f| writeln!(f, "{}", st.ctrl.nr_hgei()))
+}
+
+fn free_lines(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    with_cpu(*cpu, f, |st, f| {
+        writeln!(f, "{} {:#x}", st.ctrl.nr_free(), st.ctrl.free_bitmap())
+    })
+}
+
+fn owners(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    with_cpu(*cpu, f, |st, f| {
+        for (line, owner) in st.ctrl.iter() {
+            // SAFETY: an owner is a live vCPU while it owns the line, and
+            // the lock keeps it from freeing the line; `stats_id` is a
+            // NUL-terminated array inside the VM.
+            let (vm, id) = unsafe {
+                (
+                    CStr::from_char_ptr(glue::vcpu_vm_name(owner.as_ptr())),
+                    glue::vcpu_id(owner.as_ptr()),
+                )
+            };
+            writeln!(f, "{line} {vm} {id}")?;
+        }
+        Ok(())
+    })
+}
+
+fn sgei_count(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    with_cpu(*cpu, f, |st, f| writeln!(f, "{}", st.sgei_count))
+}
+
+fn bad_frees(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    with_cpu(*cpu, f, |st, f| writeln!(f, "{}", st.bad_frees))
+}
+
+fn global_nr_hgei(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    writeln!(f, "{}", glue::nr_hgei_read())
+}
+
+fn global_max_ids(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    match ops::provider() {
+        Some(p) => writeln!(f, "{}", p.max_ids),
+        None => writeln!(f, "unavailable"),
+    }
+}
+
+impl Debugfs {
+    /// Creates `kvm_riscv_aia/` with the global and per-CPU files.
+    pub(crate) fn new() -> Result<Self> {
+        let dir = Dir::new(c"kvm_riscv_aia");
+        let mut files = KVec::new();
+        files.push(KBox::pin_init(dir.read_callback_file(c"nr_hgei", 0u32, &global_nr_hgei), GFP_KERNEL)?, GFP_KERNEL)?;
+        files.push(KBox::pin_init(dir.read_callback_file(c"max_ids", 0u32, &global_max_ids), GFP_KERNEL)?, GFP_KERNEL)?;
+
+        let mut name = [0u8; 16];
+        for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {
+            let mut w = NameBuf { buf: &mut name, len: 0 };
+            write!(w, "cpu{cpu}\0").map_err(|_| EINVAL)?;
+            let len = w.len;
+            let sub = dir.subdir(CStr::from_bytes_with_nul(&name[..len]).map_err(|_| EINVAL)?);
+            files.push(KBox::pin_init(sub.read_callback_file(c"nr_hgei", cpu, &nr_hgei), GFP_KERNEL)?, GFP_KERNEL)?;
+            files.push(KBox::pin_init(sub.read_callback_file(c"free_lines", cpu, &free_lines), GFP_KERNEL)?, GFP_KERNEL)?;
+            files.push(KBox::pin_init(sub.read_callback_file(c"owners", cpu, &owners), GFP_KERNEL)?, GFP_KERNEL)?;
+            files.push(KBox::pin_init(sub.read_callback_file(c"sgei_count", cpu, &sgei_count), GFP_KERNEL)?, GFP_KERNEL)?;
+            files.push(KBox::pin_init(sub.read_callback_file(c"bad_frees", cpu, &bad_frees), GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        Ok(Self { _files: files, _dir: dir })
+    }
+}
+
+/// A small stack buffer for directory names.
+struct NameBuf<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Write for NameBuf<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
+        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}

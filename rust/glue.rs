@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Bindings to the C glue (`glue/aia_glue.c`) and to kvm.ko.
+//!
+//! C header: `include/kvm_riscv_aia_glue.h` (this repository) and
+//! [`arch/riscv/include/asm/kvm_aia.h`](srctree/arch/riscv/include/asm/kvm_aia.h)
+//!
+//! The out-of-tree build cannot extend the kernel's generated `bindings`
+//! crate, so the declarations are written by hand.  The C side pins every
+//! layout that Rust relies on with `static_assert`s.  Functions that cannot
+//! break memory safety whatever their arguments are wrapped as safe
+//! functions here; the others stay `unsafe` with their requirements.
+
+use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use kernel::bindings;
+
+/// `struct kvm_vcpu`, opaque to Rust.
+#[repr(C)]
+pub(crate) struct KvmVcpu {
+    _opaque: [u8; 0],
+}
+
+/// `struct kvm_vcpu_aia_csr`: the vCPU's saved AIA CSRs.
+///
+/// The C glue asserts that the C structure has exactly this layout.
+#[repr(C)]
+pub(crate) struct VcpuAiaCsr {
+    /// Saved `vsiselect`.
+    pub(crate) vsiselect: c_ulong,
+    /// Saved `hviprio1`.
+    pub(crate) hviprio1: c_ulong,
+    /// Saved `hviprio2`.
+    pub(crate) hviprio2: c_ulong,
+    /// `vsieh` (RV32 only).
+    pub(crate) vsieh: c_ulong,
+    /// `hviph` (RV32 only).
+    pub(crate) hviph: c_ulong,
+    /// `hviprio1h` (RV32 only).
+    pub(crate) hviprio1h: c_ulong,
+    /// `hviprio2h` (RV32 only).
+    pub(crate) hviprio2h: c_ulong,
+}
+
+/// `irq_handler_t`.
+pub(crate) type IrqHandler = unsafe extern "C" fn(c_int, *mut c_void) -> bindings::irqreturn_t;
+
+mod ffi {
+    use super::*;
+
+    extern "C" {
+        pub(super) fn kvm_riscv_aia_glue_nr_cpu_ids() -> c_uint;
+        pub(super) fn kvm_riscv_aia_glue_cpu_possible(cpu: c_uint) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_cpu_online(cpu: c_uint) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_get_cpu() -> c_uint;
+        pub(super) fn kvm_riscv_aia_glue_put_cpu();
+        pub(super) fn kvm_riscv_aia_glue_has_sxaia() -> bool;
+        pub(super) fn kvm_riscv_aia_glue_has_sscofpmf() -> bool;
+
+        pub(super) fn kvm_riscv_aia_glue_alloc_percpu(size: usize, align: usize) -> *mut c_void;
+        pub(super) fn kvm_riscv_aia_glue_free_percpu(ptr: *mut c_void);
+        pub(super) fn kvm_riscv_aia_glue_per_cpu_ptr(ptr: *mut c_void, cpu: c_uint) -> *mut c_void;
+
+        pub(super) fn kvm_riscv_aia_glue_raw_spin_lock_init(lock: *mut bindings::raw_spinlock);
+        pub(super) fn kvm_riscv_aia_glue_raw_spin_lock_irqsave(
+            lock: *mut bindings::raw_spinlock,
+        ) -> c_ulong;
+        pub(super) fn kvm_riscv_aia_glue_raw_spin_unlock_irqrestore(
+            lock: *mut bindings::raw_spinlock,
+            flags: c_ulong,
+        );
+
+        pub(super) fn kvm_riscv_aia_glue_map_sgei() -> c_int;
+        pub(super) fn kvm_riscv_aia_glue_request_percpu_irq(
+            irq: c_uint,
+            handler: IrqHandler,
+            name: *const c_char,
+            dev_id: *mut c_void,
+        ) -> c_int;
+        pub(super) fn kvm_riscv_aia_glue_free_percpu_irq(irq: c_uint, dev_id: *mut c_void);
+        pub(super) fn kvm_riscv_aia_glue_enable_percpu_irq(irq: c_uint);
+        pub(super) fn kvm_riscv_aia_glue_disable_percpu_irq(irq: c_uint);
+
+        pub(super) fn kvm_riscv_aia_glue_nacl_available() -> bool;
+        pub(super) fn kvm_riscv_aia_glue_nacl_sync_csr_available() -> bool;
+        pub(super) fn kvm_riscv_aia_glue_nacl_csr_read(csr: c_uint) -> c_ulong;
+        pub(super) fn kvm_riscv_aia_glue_nacl_csr_write(csr: c_uint, val: c_ulong);
+
+        pub(super) fn kvm_riscv_aia_glue_imsic_global(
+            nr_guest_files: *mut u32,
+            nr_guest_ids: *mut u32,
+        ) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_imsic_local(
+            cpu: c_uint,
+            msi_pa: *mut u64,
+            msi_va: *mut *mut c_void,
+            nr_guest_files: *mut u32,
+        ) -> bool;
+
+        pub(super) fn kvm_riscv_aia_glue_vcpu_aia_csr(vcpu: *mut KvmVcpu) -> *mut VcpuAiaCsr;
+        pub(super) fn kvm_riscv_aia_glue_vcpu_vsie(vcpu: *mut KvmVcpu) -> c_ulong;
+        pub(super) fn kvm_riscv_aia_glue_vcpu_hvip(vcpu: *mut KvmVcpu) -> c_ulong;
+        pub(super) fn kvm_riscv_aia_glue_vcpu_has_ssaia(vcpu: *mut KvmVcpu) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_initialized(vcpu: *mut KvmVcpu) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_vcpu_kick(vcpu: *mut KvmVcpu);
+        pub(super) fn kvm_riscv_aia_glue_vcpu_id(vcpu: *mut KvmVcpu) -> c_int;
+        pub(super) fn kvm_riscv_aia_glue_vcpu_vm_name(vcpu: *mut KvmVcpu) -> *const c_char;
+        pub(super) fn kvm_riscv_aia_glue_nr_hgei_read() -> c_int;
+        pub(super) fn kvm_riscv_aia_glue_nr_hgei_try_cmpxchg(old: *mut c_int, new: c_int) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_register(nr_hgei: c_uint, max_ids: c_uint) -> c_int;
+        pub(super) fn kvm_riscv_aia_glue_unregister();
+
+        // kvm.ko (arch/riscv/kvm/aia_imsic.c), exported to this module.
+        pub(super) fn kvm_riscv_vcpu_aia_imsic_has_interrupt(vcpu: *mut KvmVcpu) -> bool;
+        pub(super) fn kvm_riscv_vcpu_aia_imsic_load(vcpu: *mut KvmVcpu, cpu: c_int);
+        pub(super) fn kvm_riscv_vcpu_aia_imsic_put(vcpu: *mut KvmVcpu);
+        pub(super) fn kvm_riscv_vcpu_aia_imsic_release(vcpu: *mut KvmVcpu);
+        pub(super) fn kvm_riscv_vcpu_aia_imsic_rmw(
+            vcpu: *mut KvmVcpu,
+            isel: c_ulong,
+            val: *mut c_ulong,
+            new_val: c_ulong,
+            wr_mask: c_ulong,
+        ) -> c_int;
+    }
+}
+
+// CPUs
+
+/// `nr_cpu_ids`.
+pub(crate) fn nr_cpu_ids() -> u32 {
+    // SAFETY: reads a variable fixed at boot.
+    unsafe { ffi::kvm_riscv_aia_glue_nr_cpu_ids() }
+}
+
+/// `cpu_possible(cpu)`, false for `cpu >= nr_cpu_ids`.
+pub(crate) fn cpu_possible(cpu: u32) -> bool {
+    // SAFETY: the glue range-checks `cpu` before testing the mask.
+    unsafe { ffi::kvm_riscv_aia_glue_cpu_possible(cpu) }
+}
+
+/// `cpu_online(cpu)`, false for `cpu >= nr_cpu_ids`.
+pub(crate) fn cpu_online(cpu: u32) -> bool {
+    // SAFETY: the glue range-checks `cpu` before testing the mask.
+    unsafe { ffi::kvm_riscv_aia_glue_cpu_online(cpu) }
+}
+
+/// `get_cpu()`: disables preemption, returns the current CPU.  Use
+/// [`crate::percpu::CpuGuard`], which pairs it with [`put_cpu`].
+pub(crate) fn get_cpu() -> u32 {
+    // SAFETY: no precondition.
+    unsafe { ffi::kvm_riscv_aia_glue_get_cpu() }
+}
+
+/// `put_cpu()`: re-enables preemption.  Only called by
+/// [`crate::percpu::CpuGuard`]'s `Drop`, paired with [`get_cpu`].
+pub(crate) fn put_cpu() {
+    // SAFETY: paired with `get_cpu` by `CpuGuard`.
+    unsafe { ffi::kvm_riscv_aia_glue_put_cpu() }
+}
+
+/// Whether the harts implement Ssaia/Smaia (`riscv_isa_extension_available(NULL, SxAIA)`).
+pub(crate) fn has_sxaia() -> bool {
+    // SAFETY: reads the ISA bitmap fixed at boot.
+    unsafe { ffi::kvm_riscv_aia_glue_has_sxaia() }
+}
+
+/// Whether the harts implement Sscofpmf.
+pub(crate) fn has_sscofpmf() -> bool {
+    // SAFETY: reads the ISA bitmap fixed at boot.
+    unsafe { ffi::kvm_riscv_aia_glue_has_sscofpmf() }
+}
+
+// Per-CPU data
+
+/// `__alloc_percpu(size, align)`; null on failure.
+pub(crate) fn alloc_percpu(size: usize, align: usize) -> *mut c_void {
+    // SAFETY: no precondition; the result is checked by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_alloc_percpu(size, align) }
+}
+
+/// `free_percpu(ptr)`.  Only called by [`crate::percpu::PerCpu`]'s `Drop`
+/// and error path, with a pointer from [`alloc_percpu`] whose contents were
+/// dropped.
+pub(crate) fn free_percpu(ptr: *mut c_void) {
+    // SAFETY: see above; `PerCpu` frees each allocation exactly once.
+    unsafe { ffi::kvm_riscv_aia_glue_free_percpu(ptr) }
+}
+
+/// `per_cpu_ptr(ptr, cpu)`: only computes an address.
+pub(crate) fn per_cpu_ptr(ptr: *mut c_void, cpu: u32) -> *mut c_void {
+    // SAFETY: pointer arithmetic only; dereferencing is the caller's
+    // business.
+    unsafe { ffi::kvm_riscv_aia_glue_per_cpu_ptr(ptr, cpu) }
+}
+
+// Raw spinlocks
+
+/// `raw_spin_lock_init(lock)`.
+///
+/// # Safety
+///
+/// `lock` is valid for writes and will not move while in use.
+pub(crate) unsafe fn raw_spin_lock_init(lock: *mut bindings::raw_spinlock) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_raw_spin_lock_init(lock) }
+}
+
+/// `raw_spin_lock_irqsave(lock, flags)`; returns `flags`.
+///
+/// # Safety
+///
+/// `lock` is an initialised raw spinlock.
+pub(crate) unsafe fn raw_spin_lock_irqsave(lock: *mut bindings::raw_spinlock) -> c_ulong {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_raw_spin_lock_irqsave(lock) }
+}
+
+/// `raw_spin_unlock_irqrestore(lock, flags)`.
+///
+/// # Safety
+///
+/// `lock` is held by this CPU and `flags` was returned when taking it.
+pub(crate) unsafe fn raw_spin_unlock_irqrestore(lock: *mut bindings::raw_spinlock, flags: c_ulong) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_raw_spin_unlock_irqrestore(lock, flags) }
+}
+
+// Per-CPU interrupts
+
+/// Maps the SGEI (`IRQ_S_GEXT`) of the INTC domain; returns the Linux IRQ
+/// number or a negative errno.
+pub(crate) fn map_sgei() -> c_int {
+    // SAFETY: no precondition.
+    unsafe { ffi::kvm_riscv_aia_glue_map_sgei() }
+}
+
+/// `request_percpu_irq(irq, handler, name, dev_id)`.
+///
+/// # Safety
+///
+/// `handler` accepts `dev_id`'s per-CPU slots; `name` is a NUL-terminated
+/// string and, like `dev_id`, stays valid until [`free_percpu_irq`].
+pub(crate) unsafe fn request_percpu_irq(
+    irq: u32,
+    handler: IrqHandler,
+    name: *const c_char,
+    dev_id: *mut c_void,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_request_percpu_irq(irq, handler, name, dev_id) }
+}
+
+/// `free_percpu_irq(irq, dev_id)`.
+///
+/// # Safety
+///
+/// `irq` was requested with `dev_id` and is not freed yet.
+pub(crate) unsafe fn free_percpu_irq(irq: u32, dev_id: *mut c_void) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_free_percpu_irq(irq, dev_id) }
+}
+
+/// `enable_percpu_irq(irq, irq_get_trigger_type(irq))` on this CPU.
+pub(crate) fn enable_percpu_irq(irq: u32) {
+    // SAFETY: the IRQ core validates `irq`.
+    unsafe { ffi::kvm_riscv_aia_glue_enable_percpu_irq(irq) }
+}
+
+/// `disable_percpu_irq(irq)` on this CPU.
+pub(crate) fn disable_percpu_irq(irq: u32) {
+    // SAFETY: the IRQ core validates `irq`.
+    unsafe { ffi::kvm_riscv_aia_glue_disable_percpu_irq(irq) }
+}
+
+// SBI nested acceleration
+
+/// `kvm_riscv_nacl_available()`.
+pub(crate) fn nacl_available() -> bool {
+    // SAFETY: tests a static key.
+    unsafe { ffi::kvm_riscv_aia_glue_nacl_available() }
+}
+
+/// `kvm_riscv_nacl_sync_csr_available()`.
+pub(crate) fn nacl_sync_csr_available() -> bool {
+    // SAFETY: tests a static key.
+    unsafe { ffi::kvm_riscv_aia_glue_nacl_sync_csr_available() }
+}
+
+/// `nacl_csr_read(nacl_shmem(), csr)`.
+///
+/// # Safety
+///
+/// [`nacl_available`] is true (this CPU has a NACL shared memory) and
+/// preemption is disabled.
+pub(crate) unsafe fn nacl_csr_read(csr: u16) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_nacl_csr_read(csr.into()) }
+}
+
+/// `nacl_csr_write(nacl_shmem(), csr, val)`.
+///
+/// # Safety
+///
+/// As for [`nacl_csr_read`].
+pub(crate) unsafe fn nacl_csr_write(csr: u16, val: u64) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_nacl_csr_write(csr.into(), val) }
+}
+
+// IMSIC
+
+/// The IMSIC's global configuration: (`nr_guest_files`, `nr_guest_ids`),
+/// or `None` without an IMSIC.
+pub(crate) fn imsic_global() -> Option<(u32, u32)> {
+    let (mut files, mut ids) = (0u32, 0u32);
+    // SAFETY: both pointers are valid for writes.
+    unsafe { ffi::kvm_riscv_aia_glue_imsic_global(&mut files, &mut ids) }.then_some((files, ids))
+}
+
+/// One hart's IMSIC interrupt files.
+#[derive(Clone, Copy)]
+pub(crate) struct ImsicLocal {
+    /// Physical address of the hart's S-level interrupt file (`msi_pa`).
+    pub(crate) msi_pa: u64,
+    /// Its kernel mapping (`msi_va`), followed by the guest files.
+    pub(crate) msi_va: *mut c_void,
+    /// Guest interrupt files behind it (`nr_guest_files`).
+    pub(crate) nr_guest_files: u32,
+}
+
+/// The IMSIC local configuration of `cpu`, or `None` without an IMSIC or
+/// for a CPU out of range.
+pub(crate) fn imsic_local(cpu: u32) -> Option<ImsicLocal> {
+    let mut l = ImsicLocal {
+        msi_pa: 0,
+        msi_va: core::ptr::null_mut(),
+        nr_guest_files: 0,
+    };
+    // SAFETY: the pointers are valid for writes; the glue range-checks `cpu`.
+    unsafe {
+        ffi::kvm_riscv_aia_glue_imsic_local(cpu, &mut l.msi_pa, &mut l.msi_va, &mut l.nr_guest_files)
+    }
+    .then_some(l)
+}
+
+// KVM
+
+/// `&vcpu->arch.aia_context.guest_csr`.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn vcpu_aia_csr(vcpu: *mut KvmVcpu) -> *mut VcpuAiaCsr {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_vcpu_aia_csr(vcpu) }
+}
+
+/// `vcpu->arch.guest_csr.vsie`.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn vcpu_vsie(vcpu: *mut KvmVcpu) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_vcpu_vsie(vcpu) }
+}
+
+/// `vcpu->arch.guest_csr.hvip`.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn vcpu_hvip(vcpu: *mut KvmVcpu) -> u64 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_vcpu_hvip(vcpu) }
+}
+
+/// Whether the vCPU's ISA has Ssaia.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn vcpu_has_ssaia(vcpu: *mut KvmVcpu) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_vcpu_has_ssaia(vcpu) }
+}
+
+/// `kvm_riscv_aia_initialized(vcpu->kvm)`.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn aia_initialized(vcpu: *mut KvmVcpu) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_initialized(vcpu) }
+}
+
+/// `kvm_vcpu_kick(vcpu)`.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn vcpu_kick(vcpu: *mut KvmVcpu) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_vcpu_kick(vcpu) }
+}
+
+/// `vcpu->vcpu_id`.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn vcpu_id(vcpu: *mut KvmVcpu) -> i32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_vcpu_id(vcpu) }
+}
+
+/// `vcpu->kvm->stats_id` ("kvm-<pid>"), NUL-terminated, as long as the VM.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU.
+pub(crate) unsafe fn vcpu_vm_name(vcpu: *mut KvmVcpu) -> *const c_char {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_aia_glue_vcpu_vm_name(vcpu) }
+}
+
+/// `atomic_read(&kvm_riscv_aia_nr_hgei)`.
+pub(crate) fn nr_hgei_read() -> i32 {
+    // SAFETY: atomic read of a kvm.ko variable.
+    unsafe { ffi::kvm_riscv_aia_glue_nr_hgei_read() }
+}
+
+/// `atomic_try_cmpxchg(&kvm_riscv_aia_nr_hgei, old, new)`.
+pub(crate) fn nr_hgei_try_cmpxchg(old: &mut i32, new: i32) -> bool {
+    // SAFETY: `old` is valid for reads and writes.
+    unsafe { ffi::kvm_riscv_aia_glue_nr_hgei_try_cmpxchg(old, new) }
+}
+
+/// Registers this module's ops table with kvm.ko (`kvm_riscv_aia_register()`).
+/// kvm.ko then enables AIA on every CPU that has virtualization enabled,
+/// through the `enable` callback.
+pub(crate) fn register(nr_hgei: u32, max_ids: u32) -> c_int {
+    // SAFETY: the ops table and its callbacks are static; the callbacks only
+    // use provider state published before this call (see `crate::ops`).
+    unsafe { ffi::kvm_riscv_aia_glue_register(nr_hgei, max_ids) }
+}
+
+/// Unregisters from kvm.ko; no callback runs after this returns.
+pub(crate) fn unregister() {
+    // SAFETY: only called after a successful `register`.
+    unsafe { ffi::kvm_riscv_aia_glue_unregister() }
+}
+
+// kvm.ko's vCPU IMSIC (arch/riscv/kvm/aia_imsic.c)
+
+/// `kvm_riscv_vcpu_aia_imsic_has_interrupt(vcpu)`.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU of a VM whose AIA is initialised.
+pub(crate) unsafe fn imsic_has_interrupt(vcpu: *mut KvmVcpu) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_vcpu_aia_imsic_has_interrupt(vcpu) }
+}
+
+/// `kvm_riscv_vcpu_aia_imsic_load(vcpu, cpu)`.
+///
+/// # Safety
+///
+/// As for [`imsic_has_interrupt`], from the vCPU load path.
+pub(crate) unsafe fn imsic_load(vcpu: *mut KvmVcpu, cpu: c_int) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_vcpu_aia_imsic_load(vcpu, cpu) }
+}
+
+/// `kvm_riscv_vcpu_aia_imsic_put(vcpu)`.
+///
+/// # Safety
+///
+/// As for [`imsic_has_interrupt`], from the vCPU put path.
+pub(crate) unsafe fn imsic_put(vcpu: *mut KvmVcpu) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_vcpu_aia_imsic_put(vcpu) }
+}
+
+/// `kvm_riscv_vcpu_aia_imsic_release(vcpu)`: makes the vCPU give up its
+/// guest file (it frees its HGEI line through the `free_hgei` callback).
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU; no HGEI lock is held (lock order).
+pub(crate) unsafe fn imsic_release(vcpu: *mut KvmVcpu) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_vcpu_aia_imsic_release(vcpu) }
+}
+
+/// `kvm_riscv_vcpu_aia_imsic_rmw(vcpu, isel, val, new_val, wr_mask)`.
+///
+/// # Safety
+///
+/// As for [`imsic_has_interrupt`]; `val` is null or valid for writes.
+pub(crate) unsafe fn imsic_rmw(
+    vcpu: *mut KvmVcpu,
+    isel: u64,
+    val: *mut c_ulong,
+    new_val: u64,
+    wr_mask: u64,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::kvm_riscv_vcpu_aia_imsic_rmw(vcpu, isel, val, new_val, wr_mask) }
+}

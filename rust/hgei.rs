@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-CPU HGEI line control and the SGEI interrupt.
+//!
+//! C counterpart: `struct aia_hgei_control`, `aia_hgei_init()`,
+//! `hgei_interrupt()`, `kvm_riscv_aia_enable()`/`_disable()`,
+//! `kvm_riscv_aia_alloc_hgei()`/`_free_hgei()` in
+//! [`arch/riscv/kvm/aia.c`](srctree/arch/riscv/kvm/aia.c).
+//!
+//! Each hart has its own number of HGEI lines, `nr_hgei`: the width of its
+//! HGEIE CSR, probed when KVM enables virtualization on it, clamped by the
+//! number of IMSIC guest interrupt files behind its S-level file.  Line `n`
+//! of a hart is its guest file `n`.  `kvm_riscv_aia_nr_hgei` in kvm.ko keeps
+//! the minimum over the harts (non-zero means HGEI is usable); a hart with
+//! more lines than the minimum still hands out all of its own.
+//!
+//! # Lock order
+//!
+//! `HgeiCpu::ctrl` (raw, irqsave) is the innermost lock.  It is never held
+//! while calling into kvm.ko's IMSIC code: `disable` drops it around
+//! `kvm_riscv_vcpu_aia_imsic_release()`, which takes the vCPU's IMSIC lock
+//! and frees the line through [`Hgei::free`], as aia.c does.
+
+use core::{ffi::c_void, ptr::NonNull};
+use kernel::{c_str, prelude::*};
+
+use crate::{
+    csr,
+    glue::{self, KvmVcpu},
+    logic::{geometry, hgei::HgeiControl, iprio, probe},
+    percpu::{CpuGuard, PerCpu},
+    percpu_irq::{PerCpuIrq, PerCpuIrqHandler},
+    raw_spinlock::RawSpinLockIrq,
+};
+
+/// The vCPU owning an HGEI line.
+///
+/// # Invariants
+///
+/// Points to a live `struct kvm_vcpu` while it owns a line: kvm.ko's IMSIC
+/// code frees the line (`kvm_riscv_aia_free_hgei()`) before the vCPU goes
+/// away.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Owner(NonNull<KvmVcpu>);
+
+// SAFETY: an `Owner` is an identity plus a pointer that is only used to kick
+// (or release) the vCPU, which kvm.ko allows from any CPU.
+unsafe impl Send for Owner {}
+
+impl Owner {
+    /// The raw vCPU pointer.
+    pub(crate) fn as_ptr(self) -> *mut KvmVcpu {
+        self.0.as_ptr()
+    }
+}
+
+/// What is behind one hart's HGEI lock.
+pub(crate) struct HgeiState {
+    /// Line bookkeeping (`nr_hgei`, `free_bitmap`, `owners`).
+    pub(crate) ctrl: HgeiControl<Owner>,
+    /// AIA is enabled on this hart (between `enable` and `disable`).
+    pub(crate) enabled: bool,
+    /// SGEI interrupts handled on this hart.
+    pub(crate) sgei_count: u64,
+    /// Frees refused (line out of range or not allocated).
+    pub(crate) bad_frees: u64,
+}
+
+/// One hart's HGEI control (`struct aia_hgei_control`).
+#[pin_data]
+pub(crate) struct HgeiCpu {
+    #[pin]
+    pub(crate) ctrl: RawSpinLockIrq<HgeiState>,
+}
+
+impl HgeiCpu {
+    fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            ctrl <- RawSpinLockIrq::new(HgeiState {
+                ctrl: HgeiControl::new(),
+                enabled: false,
+                sgei_count: 0,
+                bad_frees: 0,
+            }),
+        })
+    }
+}
+
+impl PerCpuIrqHandler for HgeiCpu {
+    /// `hgei_interrupt()`: kick the owners of the pending, enabled lines.
+    fn handle(&self, _irq: u32) -> bool {
+        let mask = csr::read::<{ csr::HGEIP }>() & csr::read::<{ csr::HGEIE }>();
+        csr::clear::<{ csr::HGEIE }>(mask);
+
+        let mut st = self.ctrl.lock_irqsave();
+        st.sgei_count += 1;
+        for owner in st.ctrl.owners_in(mask) {
+            // SAFETY: an owner is a live vCPU (`Owner` invariant), and the
+            // lock keeps it from freeing its line under us.
+            unsafe { glue::vcpu_kick(owner.as_ptr()) };
+        }
+        true
+    }
+}
+
+/// A line handed out by [`Hgei::alloc`].
+pub(crate) struct Line {
+    /// The line number, `1..=nr_hgei` of its hart.
+    pub(crate) hgei: u32,
+    /// Kernel mapping of its guest file, if the hart has an IMSIC.
+    pub(crate) va: Option<*mut c_void>,
+    /// Physical address of its guest file, if the hart has an IMSIC.
+    pub(crate) pa: Option<u64>,
+}
+
+/// All harts' HGEI control plus the SGEI interrupt that drives it.
+pub(crate) struct Hgei {
+    irq: PerCpuIrq<HgeiCpu>,
+}
+
+impl Hgei {
+    /// Maps the SGEI from the INTC domain and requests it per CPU
+    /// (`aia_hgei_init()`).  The lines are set up per hart by `enable`.
+    pub(crate) fn new() -> Result<Self> {
+        let irq = glue::map_sgei();
+        if irq == ENOENT.to_errno() {
+            pr_err!("unable to find INTC domain\n");
+            return Err(ENOENT);
+        }
+        if irq <= 0 {
+            pr_err!("unable to map SGEI IRQ\n");
+            return Err(ENOMEM);
+        }
+        // `irq` is positive here.
+        let irq = irq as u32;
+        let data = PerCpu::try_new(|_cpu| HgeiCpu::new())?;
+        let irq = PerCpuIrq::request(irq, c_str!("riscv-kvm"), data).inspect_err(|_| {
+            pr_err!("failed to request SGEI IRQ\n");
+        })?;
+        Ok(Self { irq })
+    }
+
+    /// The per-CPU controls.
+    pub(crate) fn cpus(&self) -> &PerCpu<HgeiCpu> {
+        self.irq.data()
+    }
+
+    /// `kvm_riscv_aia_enable()` on the calling CPU: probe this hart's lines,
+    /// lower the global minimum, set up the free lines once, reset HVICTL
+    /// and HVIPRIO, enable the SGEI, and filter the Sscofpmf overflow
+    /// interrupt.  Called with interrupts disabled; idempotent.
+    pub(crate) fn enable(&self) {
+        let guard = CpuGuard::new();
+        let cpu = guard.cpu();
+        let hc = self.cpus().this_cpu(&guard);
+        if hc.ctrl.lock_irqsave().enabled {
+            return;
+        }
+
+        // Figure out the number of bits in HGEIE.
+        csr::write::<{ csr::HGEIE }>(u64::MAX);
+        let readback = csr::read::<{ csr::HGEIE }>();
+        csr::write::<{ csr::HGEIE }>(0);
+        // Usable lines: the minimum of the HGEIE width and the hart's IMSIC
+        // guest files.
+        let nr_hgei = probe::clamp_nr_hgei(
+            probe::nr_hgei_from_hgeie(readback),
+            glue::imsic_local(cpu).map(|l| l.nr_guest_files),
+        );
+        lower_global_nr_hgei(nr_hgei);
+
+        {
+            let mut st = hc.ctrl.lock_irqsave();
+            if let Err(e) = st.ctrl.probe_done(nr_hgei) {
+                // Lines still owned above a smaller re-probed count keep the
+                // old count (see `HgeiControl::probe_done`).
+                pr_warn!("cpu{}: keeping {} HGEI lines: {:?}\n", cpu, st.ctrl.nr_hgei(), e);
+            }
+            st.enabled = true;
+        }
+
+        csr::write::<{ csr::HVICTL }>(iprio::hvictl_value(false));
+        csr::write::<{ csr::HVIPRIO1 }>(0);
+        csr::write::<{ csr::HVIPRIO2 }>(0);
+
+        // Enable the per-CPU SGEI interrupt.
+        self.irq.enable_this_cpu();
+        csr::set::<{ csr::HIE }>(csr::bit(csr::IRQ_S_GEXT));
+        // Filter the overflow interrupt only if Sscofpmf is present.
+        if glue::has_sscofpmf() {
+            csr::set::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
+        }
+    }
+
+    /// `kvm_riscv_aia_disable()` on the calling CPU: stop the SGEI, make
+    /// every vCPU owning a line of this hart give its guest file back, and
+    /// kick those blocked on a line so they run elsewhere.  Called with
+    /// interrupts disabled; idempotent.
+    pub(crate) fn disable(&self) {
+        let guard = CpuGuard::new();
+        let hc = self.cpus().this_cpu(&guard);
+        let nr_hgei = {
+            let st = hc.ctrl.lock_irqsave();
+            if !st.enabled {
+                return;
+            }
+            st.ctrl.nr_hgei()
+        };
+
+        if glue::has_sscofpmf() {
+            csr::clear::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
+        }
+        // Disable the per-CPU SGEI interrupt.
+        csr::clear::<{ csr::HIE }>(csr::bit(csr::IRQ_S_GEXT));
+        self.irq.disable_this_cpu();
+        csr::write::<{ csr::HVICTL }>(iprio::hvictl_value(false));
+
+        for line in 1..=nr_hgei {
+            let owner = hc.ctrl.lock_irqsave().ctrl.owner(line);
+            let Some(owner) = owner else { continue };
+            // The lock is dropped: notifying the IMSIC takes its own locks
+            // and frees the line through `free`.
+            // SAFETY: the owner is a live vCPU (`Owner` invariant); no HGEI
+            // lock is held.
+            unsafe { glue::imsic_release(owner.as_ptr()) };
+            // Wake the vCPU if it was blocked on this line so that it can
+            // run on another hart.
+            if csr::read::<{ csr::HGEIE }>() & csr::bit(line) != 0 {
+                csr::clear::<{ csr::HGEIE }>(csr::bit(line));
+                // SAFETY: as above.
+                unsafe { glue::vcpu_kick(owner.as_ptr()) };
+            }
+        }
+        hc.ctrl.lock_irqsave().enabled = false;
+    }
+
+    /// `kvm_riscv_aia_alloc_hgei()`: the lowest free line of `cpu` for
+    /// `owner`, with its guest file's addresses.
+    ///
+    /// Errors: `ENODEV` for a CPU that is not possible (aia.c's "no control
+    /// for this CPU"), `ENOENT` when no line is free.
+    pub(crate) fn alloc(&self, cpu: i32, owner: NonNull<KvmVcpu>) -> Result<Line> {
+        let cpu = u32::try_from(cpu).map_err(|_| ENODEV)?;
+        let hc = self.cpus().get(cpu).ok_or(ENODEV)?;
+        let hgei = hc
+            .ctrl
+            .lock_irqsave()
+            .ctrl
+            .alloc(Owner(owner))
+            .map_err(|e| Error::from_errno(e.to_errno()))?;
+        let lc = glue::imsic_local(cpu);
+        let off = geometry::guest_file_offset(hgei);
+        Ok(Line {
+            hgei,
+            va: lc.zip(off).and_then(|(l, off)| {
+                let off = usize::try_from(off).ok()?;
+                Some(l.msi_va.cast::<u8>().wrapping_add(off).cast::<c_void>())
+            }),
+            pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),
+        })
+    }
+
+    /// `kvm_riscv_aia_free_hgei()`: gives `hgei` of `cpu` back.
+    ///
+    /// Errors (nothing changes): `EINVAL` for a CPU that is not possible, a
+    /// line out of `1..=nr_hgei` or a line that is not allocated.  kvm.ko's
+    /// callers ignore the result, as with aia.c; refusals are counted in
+    /// debugfs.
+    pub(crate) fn free(&self, cpu: i32, hgei: i32) -> Result {
+        let cpu = u32::try_from(cpu).map_err(|_| EINVAL)?;
+        let hc = self.cpus().get(cpu).ok_or(EINVAL)?;
+        let mut st = hc.ctrl.lock_irqsave();
+        match st.ctrl.free(hgei) {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                st.bad_frees += 1;
+                Err(Error::from_errno(e.to_errno()))
+            }
+        }
+    }
+}
+
+/// Lowers `kvm_riscv_aia_nr_hgei`, the minimum number of lines across harts,
+/// to `local` if that is smaller (the `atomic_try_cmpxchg()` loop of
+/// `kvm_riscv_aia_enable()`).
+fn lower_global_nr_hgei(local: u32) {
+    let mut old = glue::nr_hgei_read();
+    loop {
+        // The global count is never negative; treat a corrupt value as 0.
+        let cur = u32::try_from(old).unwrap_or(0);
+        let Some(new) = probe::lower_global(cur, local) else {
+            return;
+        };
+        if glue::nr_hgei_try_cmpxchg(&mut old, probe::global_as_atomic(new)) {
+            return;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Dynamically allocated per-CPU data.
+//!
+//! C header: [`include/linux/percpu.h`](srctree/include/linux/percpu.h)
+//!
+//! [`PerCpu<T>`] is the Rust counterpart of `alloc_percpu(T)`: one `T` per
+//! possible CPU, initialised in place and never moved until the whole area
+//! is freed.  Shared references to a CPU's `T` are handed out, so `T`
+//! provides its own interior mutability (a [`RawSpinLockIrq`] for the HGEI
+//! control).  The raw `__percpu` pointer is also what `request_percpu_irq()`
+//! takes as its per-CPU cookie (see [`crate::percpu_irq`]).
+//!
+//! [`RawSpinLockIrq`]: crate::raw_spinlock::RawSpinLockIrq
+
+use core::{ffi::c_void, marker::PhantomData, ptr::NonNull};
+use kernel::{init::PinInit, prelude::*};
+
+use crate::glue;
+
+/// A CPU on which preemption is disabled for the lifetime of the guard
+/// (`get_cpu()` / `put_cpu()`).
+///
+/// # Invariants
+///
+/// Preemption is disabled from construction to drop, so `cpu` is the CPU
+/// the current task runs on for as long as the guard lives.
+pub(crate) struct CpuGuard {
+    cpu: u32,
+    /// Not `Send`: the guard must be dropped on the CPU that created it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl CpuGuard {
+    /// Disables preemption and returns the current CPU (`get_cpu()`).
+    pub(crate) fn new() -> Self {
+        // INVARIANT: `get_cpu` disables preemption; `Drop` re-enables it.
+        Self {
+            cpu: glue::get_cpu(),
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The current CPU.
+    pub(crate) fn cpu(&self) -> u32 {
+        self.cpu
+    }
+}
+
+impl Drop for CpuGuard {
+    fn drop(&mut self) {
+        glue::put_cpu();
+    }
+}
+
+/// One `T` for every possible CPU, allocated with `alloc_percpu()`.
+///
+/// # Invariants
+///
+/// - `ptr` was returned by `__alloc_percpu(size_of::<T>(), align_of::<T>())`
+///   and is freed only in `drop`.
+/// - For every possible CPU, `per_cpu_ptr(ptr, cpu)` points to an
+///   initialised `T` that is never moved (it is pinned) until `drop`.
+pub(crate) struct PerCpu<T> {
+    ptr: NonNull<c_void>,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: `PerCpu<T>` owns the `T`s; sending it sends them.
+unsafe impl<T: Send> Send for PerCpu<T> {}
+// SAFETY: only shared references to the `T`s are handed out, from any CPU.
+unsafe impl<T: Sync> Sync for PerCpu<T> {}
+
+impl<T> PerCpu<T> {
+    /// Allocates the per-CPU area and initialises each possible CPU's `T`
+    /// in place with `init(cpu)`.
+    ///
+    /// On failure the slots already initialised are dropped and the area is
+    /// freed.
+    pub(crate) fn try_new<I, F>(mut init: F) -> Result<Self>
+    where
+        I: PinInit<T, Error>,
+        F: FnMut(u32) -> I,
+    {
+        let ptr = NonNull::new(glue::alloc_percpu(
+            core::mem::size_of::<T>(),
+            core::mem::align_of::<T>(),
+        ))
+        .ok_or(ENOMEM)?;
+        let nr = glue::nr_cpu_ids();
+        for cpu in (0..nr).filter(|&c| glue::cpu_possible(c)) {
+            let slot = glue::per_cpu_ptr(ptr.as_ptr(), cpu).cast::<T>();
+            // SAFETY: `slot` is this CPU's uninitialised, suitably sized and
+            // aligned slot of the area just allocated; it is not moved
+            // before it is dropped (in the error path below or in `drop`).
+            if let Err(e) = unsafe { init(cpu).__pinned_init(slot) } {
+                for done in (0..cpu).filter(|&c| glue::cpu_possible(c)) {
+                    // SAFETY: every possible CPU below `cpu` was initialised.
+                    unsafe {
+                        core::ptr::drop_in_place(glue::per_cpu_ptr(ptr.as_ptr(), done).cast::<T>())
+                    };
+                }
+                glue::free_percpu(ptr.as_ptr());
+                return Err(e);
+            }
+        }
+        // INVARIANT: allocated by `alloc_percpu`, every possible CPU's slot
+        // initialised in place.
+        Ok(Self {
+            ptr,
+            _p: PhantomData,
+        })
+    }
+
+    /// The `T` of `cpu`, or `None` if `cpu` is not a possible CPU.
+    pub(crate) fn get(&self, cpu: u32) -> Option<&T> {
+        if cpu >= glue::nr_cpu_ids() || !glue::cpu_possible(cpu) {
+            return None;
+        }
+        // SAFETY: by the type invariants a possible CPU's slot holds an
+        // initialised `T` that lives as long as `self`.
+        Some(unsafe { &*glue::per_cpu_ptr(self.ptr.as_ptr(), cpu).cast::<T>() })
+    }
+
+    /// The `T` of the CPU `guard` pins us to.
+    pub(crate) fn this_cpu<'a>(&'a self, guard: &'a CpuGuard) -> &'a T {
+        // SAFETY: the current CPU is online, hence possible; by the type
+        // invariants its slot holds an initialised `T` living as long as
+        // `self`.
+        unsafe { &*glue::per_cpu_ptr(self.ptr.as_ptr(), guard.cpu()).cast::<T>() }
+    }
+
+    /// The raw `__percpu` pointer, e.g. for `request_percpu_irq()`.
+    pub(crate) fn as_raw(&self) -> *mut c_void {
+        self.ptr.as_ptr()
+    }
+}
+
+impl<T> Drop for PerCpu<T> {
+    fn drop(&mut self) {
+        for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {
+            // SAFETY: by the type invariants each possible CPU's slot holds
+            // an initialised `T`; nothing can use it after this point.
+            unsafe { core::ptr::drop_in_place(glue::per_cpu_ptr(self.ptr.as_ptr(), cpu).cast::<T>()) };
+        }
+        glue::free_percpu(self.ptr.as_ptr());
+    }
+}
