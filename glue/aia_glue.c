@@ -55,11 +55,6 @@ bool kvm_riscv_aia_glue_cpu_possible(unsigned int cpu)
 	return cpu < nr_cpu_ids && cpu_possible(cpu);
 }
 
-bool kvm_riscv_aia_glue_cpu_online(unsigned int cpu)
-{
-	return cpu < nr_cpu_ids && cpu_online(cpu);
-}
-
 unsigned int kvm_riscv_aia_glue_get_cpu(void)
 {
 	return get_cpu();

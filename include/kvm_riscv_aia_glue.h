@@ -20,7 +20,6 @@ struct kvm_vcpu_aia_csr;
 /* CPUs */
 unsigned int kvm_riscv_aia_glue_nr_cpu_ids(void);
 bool kvm_riscv_aia_glue_cpu_possible(unsigned int cpu);
-bool kvm_riscv_aia_glue_cpu_online(unsigned int cpu);
 unsigned int kvm_riscv_aia_glue_get_cpu(void);
 void kvm_riscv_aia_glue_put_cpu(void);
 bool kvm_riscv_aia_glue_has_sxaia(void);

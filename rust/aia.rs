@@ -56,7 +56,8 @@ pub(crate) struct Provider {
 struct KvmRiscvAia {
     // Dropped first: the files read the provider.
     _debugfs: Option<debugfs::Debugfs>,
-    provider: Pin<KBox<Provider>>,
+    // Published to the callbacks; kept alive (and pinned) until unloaded.
+    _provider: Pin<KBox<Provider>>,
 }
 
 impl kernel::Module for KvmRiscvAia {
@@ -100,7 +101,7 @@ impl kernel::Module for KvmRiscvAia {
         );
         Ok(KvmRiscvAia {
             _debugfs: debugfs,
-            provider,
+            _provider: provider,
         })
     }
 }

@@ -61,7 +61,7 @@ fn owners(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
                     glue::vcpu_id(owner.as_ptr()),
                 )
             };
-            writeln!(f, "{line} {vm} {id}")?;
+            writeln!(f, "{line} {} {id}", vm.to_str().unwrap_or("?"))?;
         }
         Ok(())
     })

@@ -50,7 +50,6 @@ mod ffi {
     extern "C" {
         pub(super) fn kvm_riscv_aia_glue_nr_cpu_ids() -> c_uint;
         pub(super) fn kvm_riscv_aia_glue_cpu_possible(cpu: c_uint) -> bool;
-        pub(super) fn kvm_riscv_aia_glue_cpu_online(cpu: c_uint) -> bool;
         pub(super) fn kvm_riscv_aia_glue_get_cpu() -> c_uint;
         pub(super) fn kvm_riscv_aia_glue_put_cpu();
         pub(super) fn kvm_riscv_aia_glue_has_sxaia() -> bool;
@@ -136,12 +135,6 @@ pub(crate) fn nr_cpu_ids() -> u32 {
 pub(crate) fn cpu_possible(cpu: u32) -> bool {
     // SAFETY: the glue range-checks `cpu` before testing the mask.
     unsafe { ffi::kvm_riscv_aia_glue_cpu_possible(cpu) }
-}
-
-/// `cpu_online(cpu)`, false for `cpu >= nr_cpu_ids`.
-pub(crate) fn cpu_online(cpu: u32) -> bool {
-    // SAFETY: the glue range-checks `cpu` before testing the mask.
-    unsafe { ffi::kvm_riscv_aia_glue_cpu_online(cpu) }
 }
 
 /// `get_cpu()`: disables preemption, returns the current CPU.  Use

@@ -51,7 +51,7 @@ pub(crate) fn provider() -> Option<&'static Provider> {
 
 /// `ops->enable`: `kvm_riscv_aia_enable()` on the calling CPU.
 #[no_mangle]
-pub extern "C" fn kvm_riscv_aia_rs_enable() {
+pub(crate) extern "C" fn kvm_riscv_aia_rs_enable() {
     if let Some(p) = provider() {
         p.hgei.enable();
     }
@@ -59,7 +59,7 @@ pub extern "C" fn kvm_riscv_aia_rs_enable() {
 
 /// `ops->disable`: `kvm_riscv_aia_disable()` on the calling CPU.
 #[no_mangle]
-pub extern "C" fn kvm_riscv_aia_rs_disable() {
+pub(crate) extern "C" fn kvm_riscv_aia_rs_disable() {
     if let Some(p) = provider() {
         p.hgei.disable();
     }
@@ -77,7 +77,7 @@ pub extern "C" fn kvm_riscv_aia_rs_disable() {
 /// `owner` is a live vCPU; `hgei_va` and `hgei_pa` are null or valid for
 /// writes.
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_alloc_hgei(
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_alloc_hgei(
     cpu: c_int,
     owner: *mut KvmVcpu,
     hgei_va: *mut *mut c_void,
@@ -106,7 +106,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_alloc_hgei(
 /// `ops->free_hgei`: `kvm_riscv_aia_free_hgei()`.  A bad CPU or line, or a
 /// double free, changes nothing (and is counted in debugfs).
 #[no_mangle]
-pub extern "C" fn kvm_riscv_aia_rs_free_hgei(cpu: c_int, hgei: c_int) {
+pub(crate) extern "C" fn kvm_riscv_aia_rs_free_hgei(cpu: c_int, hgei: c_int) {
     if let Some(p) = provider() {
         // kvm.ko's callers cannot act on an error; it is counted instead.
         let _ = p.hgei.free(cpu, hgei);
@@ -119,7 +119,7 @@ pub extern "C" fn kvm_riscv_aia_rs_free_hgei(cpu: c_int, hgei: c_int) {
 ///
 /// `vcpu` is a live vCPU.
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_has_interrupts(vcpu: *mut KvmVcpu, mask: u64) -> bool {
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_has_interrupts(vcpu: *mut KvmVcpu, mask: u64) -> bool {
     // SAFETY: guaranteed by the caller for this call.
     unsafe { Vcpu::from_raw(vcpu) }.has_interrupts(mask)
 }
@@ -130,7 +130,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_has_interrupts(vcpu: *mut KvmVcpu
 ///
 /// `vcpu` is a live vCPU, loaded on this CPU.
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_update_hvip(vcpu: *mut KvmVcpu) {
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_update_hvip(vcpu: *mut KvmVcpu) {
     // SAFETY: guaranteed by the caller for this call.
     unsafe { Vcpu::from_raw(vcpu) }.update_hvip()
 }
@@ -141,7 +141,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_update_hvip(vcpu: *mut KvmVcpu) {
 ///
 /// `vcpu` is a live vCPU being loaded on `cpu`, preemption disabled.
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_load(vcpu: *mut KvmVcpu, cpu: c_int) {
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_load(vcpu: *mut KvmVcpu, cpu: c_int) {
     // SAFETY: guaranteed by the caller for this call.
     unsafe { Vcpu::from_raw(vcpu) }.load(cpu)
 }
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_load(vcpu: *mut KvmVcpu, cpu: c_i
 ///
 /// `vcpu` is a live vCPU being put, preemption disabled.
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_put(vcpu: *mut KvmVcpu) {
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_put(vcpu: *mut KvmVcpu) {
     // SAFETY: guaranteed by the caller for this call.
     unsafe { Vcpu::from_raw(vcpu) }.put()
 }
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_put(vcpu: *mut KvmVcpu) {
 ///
 /// `vcpu` is a live vCPU (its mutex held); `out_val` is valid for writes.
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_get_csr(
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_get_csr(
     vcpu: *mut KvmVcpu,
     reg_num: c_ulong,
     out_val: *mut c_ulong,
@@ -187,7 +187,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_get_csr(
 ///
 /// `vcpu` is a live vCPU (its mutex held).
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_set_csr(
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_set_csr(
     vcpu: *mut KvmVcpu,
     reg_num: c_ulong,
     val: c_ulong,
@@ -206,7 +206,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_set_csr(
 /// `vcpu` is a live vCPU running on this CPU; `val` is null or valid for
 /// writes.
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_rmw_topei(
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_rmw_topei(
     vcpu: *mut KvmVcpu,
     _csr_num: core::ffi::c_uint,
     val: *mut c_ulong,
@@ -223,7 +223,7 @@ pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_rmw_topei(
 ///
 /// As for [`kvm_riscv_aia_rs_vcpu_rmw_topei`].
 #[no_mangle]
-pub unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_rmw_ireg(
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_rmw_ireg(
     vcpu: *mut KvmVcpu,
     _csr_num: core::ffi::c_uint,
     val: *mut c_ulong,

@@ -14,7 +14,8 @@
 //! [`RawSpinLockIrq`]: crate::raw_spinlock::RawSpinLockIrq
 
 use core::{ffi::c_void, marker::PhantomData, ptr::NonNull};
-use kernel::{init::PinInit, prelude::*};
+use kernel::prelude::*;
+use pin_init::PinInit;
 
 use crate::glue;
 
