@@ -90,3 +90,8 @@ kmake() {
 	make -C /kaia/linux O=/kaia/out ARCH=riscv LLVM=1 \
 		RUST_LIB_SRC="$RUST_LIB_SRC" -j"$JOBS" "$@"
 }
+
+# Our small guest test tools (selftests/tools/*.c), keyed by their sources.
+selftest_tools_dir() {
+	echo "$KAIA_CACHE/selftests/tools-$(cat "$KAIA_SRC"/selftests/tools/*.c | sha256sum | cut -c1-12)"
+}

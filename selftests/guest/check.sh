@@ -24,20 +24,58 @@ check sgei_irq "riscv-kvm (SGEI) in /proc/interrupts" grep -q riscv-kvm /proc/in
 bad=$(grep -E -m1 "$KAIA_BAD" /tmp/load.log)
 check load_clean "no kernel warning while loading: $bad" test -z "$bad"
 
+# The AIA provider module: debugfs, refused unload while a VM exists,
+# load/unload cycles (kaia.cycles, default 10).
+if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
+	. /kaia/lifecycle.sh
+	check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
+	check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
+	cycles=$(kparam kaia.cycles)
+	klog_mark
+	check aia_cycles "${cycles:-10} unload/load cycles with a VM each" aia_cycles_check "${cycles:-10}"
+	bad=$(klog_bad)
+	check aia_cycles_clean "no kernel warning during the cycles: $bad" test -z "$bad"
+	check kmemleak "no leak reported by kmemleak" kmemleak_check
+fi
+
 # 2. The kernel tree's KVM selftests (kaia.only=a,b,c runs just those).
+# List lines: [xfail] <binary>[:<label>] <budget> [args] [# reason]
 only=$(kparam kaia.only)
-grep -v '^#' /kaia/kvm-selftests.list | while read -r name budget args; do
-	[ -n "$name" ] || continue
-	case ",${only:-$name}," in *",$name,"*) ;; *) continue ;; esac
-	if [ ! -x "/kselftest/$name" ]; then
+grep -v '^#' /kaia/kvm-selftests.list | while read -r line; do
+	xfail=
+	case $line in xfail\ *) line=${line#xfail } xfail=1 ;; esac
+	why=
+	case $line in *\#*) why=${line#*# } line=${line%%#*} ;; esac
+	set -- $line
+	[ $# -ge 2 ] || continue
+	name=$1 budget=$2
+	shift 2
+	bin=${name%%:*}
+	case ",${only:-$name}," in *",$name,"* | *",$bin,"*) ;; *) continue ;; esac
+	if [ ! -x "/kselftest/$bin" ]; then
 		result "$name" fail 0 "binary missing from the initramfs"
 		continue
 	fi
-	echo "# running $name (budget ${budget}s) $args"
-	run_test "$name" "$budget" "/kselftest/$name" $args
+	echo "# running $name (budget ${budget}s) $*"
+	KAIA_XFAIL=${xfail:+${why:-no reason given}}
+	run_test "$name" "$budget" "/kselftest/$bin" "$@"
 done
 
-# 3. Unload (refused while VMs exist is tested by the AIA selftests).
+# 3. AIA selftests (selftests/aia/, in /kselftest/aia/), budget 120 s each.
+# Their sub-test TAP lines and "# aia: " diagnostics are shown even on a pass.
+for name in aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration; do
+	case ",${only:-$name}," in *",$name,"*) ;; *) continue ;; esac
+	if [ ! -x "/kselftest/aia/$name" ]; then
+		result "$name" fail 0 "binary missing from the initramfs"
+		continue
+	fi
+	echo "# running $name (budget 120s)"
+	KAIA_XFAIL=
+	run_test "$name" 120 "/kselftest/aia/$name"
+	grep -E '^(not )?ok |^# aia: ' /tmp/test.log | sed "s/^/# $name: /"
+done
+
+# 4. Unload (refused while VMs exist is tested by the AIA selftests).
 if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	check aia_module_unload "rmmod kvm_riscv_aia" rmmod kvm_riscv_aia
 fi

@@ -34,6 +34,10 @@ run_test() {
 	elif [ $rc = 4 ]; then
 		status=skip
 		reason=$(grep -m1 -iE 'skip|not supported|requires' /tmp/test.log | tr -s ' \t' ' ' | cut -c1-160)
+	elif [ $rc = 137 ] && dmesg | grep -q 'Out of memory: Killed process'; then
+		status=fail reason="killed by the OOM killer after ${dt}s"
+	elif [ $rc = 137 ] && [ "$dt" -lt "$budget" ]; then
+		status=fail reason="killed by SIGKILL after ${dt}s"
 	elif [ $rc = 137 ] || [ $rc = 124 ]; then
 		status=fail reason="timeout after ${budget}s"
 	else
@@ -41,6 +45,14 @@ run_test() {
 	fi
 	if [ $status != pass ]; then
 		tail -n 25 /tmp/test.log | sed "s/^/# $name: /"
+	fi
+	# An expected failure (KAIA_XFAIL holds why) is reported as a skip with
+	# that reason; if it passes, the list is out of date: that fails.
+	if [ -n "${KAIA_XFAIL:-}" ]; then
+		case $status in
+		fail) status=skip reason="XFAIL $KAIA_XFAIL ($reason)" ;;
+		pass) status=fail reason="XPASS: passes now, drop its xfail mark" ;;
+		esac
 	fi
 	result "$name" "$status" "$dt" "$reason"
 }

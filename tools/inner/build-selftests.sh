@@ -8,6 +8,17 @@
 
 hdr=$(out_dir stock)/usr-headers/include
 dst=$KAIA_CACHE/selftests/linux-$LINUX_VERSION
+# Our own small test tools (selftests/tools/*.c), keyed by their sources.
+tools=$(selftest_tools_dir)
+if [ ! -f "$tools/.kaia-built" ]; then
+	rm -rf "$tools"
+	mkdir -p "$tools"
+	for c in /kaia/src/selftests/tools/*.c; do
+		riscv64-linux-gnu-gcc -O2 -Wall -Werror -static -isystem "$hdr" \
+			-o "$tools/$(basename "$c" .c)" "$c"
+	done
+	touch "$tools/.kaia-built"
+fi
 [ -f "$dst/.kaia-built" ] && { echo "[kvm-aia] selftests cached in $dst" >&2; exit 0; }
 [ -d "$hdr" ] || { echo "stock kernel headers missing ($hdr)" >&2; exit 1; }
 

@@ -42,6 +42,9 @@ echo "$flavour" >"$r/kaia/flavour"
 if [ -d "$st" ]; then
 	cp "$st"/* "$r/kselftest/"
 fi
+[ -d "$KAIA_CACHE/selftests/aia/bin" ] && cp -r "$KAIA_CACHE/selftests/aia/bin" "$r/kselftest/aia"
+mkdir -p "$r/kaia/bin"
+cp "$(selftest_tools_dir)"/* "$r/kaia/bin/" 2>/dev/null || true
 
 (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$dir/initramfs.cpio"
 echo "[kvm-aia] initramfs $flavour: $(du -h "$dir/initramfs.cpio" | cut -f1)" >&2

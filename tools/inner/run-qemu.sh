@@ -9,16 +9,17 @@
 #
 # usage: run-qemu.sh FLAVOUR JOB [-s SMP] [-g AIA_GUESTS] [-t TIMEOUT]
 #                    [-a "extra kernel args"] [-m MEM] [-q (quiet console)]
+#                    [-A aplic-imsic|none (machine AIA; none = PLIC, no AIA)]
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
 
 flavour=$1 job=$2
 shift 2
-smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0
-while getopts s:g:t:a:m:q o; do
+smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic
+while getopts s:g:t:a:m:qA: o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
-	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;;
+	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -28,13 +29,18 @@ out=$(out_dir "$flavour")
 initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" | tail -1)
 mkdir -p "$KAIA_CACHE/logs"
 log=$KAIA_CACHE/logs/$flavour-$job.log
+if [ "$aia" = none ]; then
+	machine=virt
+else
+	machine=virt,aia=$aia,aia-guests=$guests
+fi
 
-echo "[kvm-aia] booting $flavour on virt,aia=aplic-imsic,aia-guests=$guests -smp $smp (job $job, timeout ${tmo}s)" >&2
+echo "[kvm-aia] booting $flavour on $machine -smp $smp (job $job, timeout ${tmo}s)" >&2
 t0=$(date +%s)
 set +e
 # The console goes to the log; our result lines are echoed live on stderr.
 timeout -s KILL "$tmo" qemu-system-riscv64 \
-	-M "virt,aia=aplic-imsic,aia-guests=$guests" -cpu rv64,h=true,sscofpmf=true \
+	-M "$machine" -cpu rv64,h=true,sscofpmf=true \
 	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 kaia.job=$job kaia.guests=$guests $extra" \

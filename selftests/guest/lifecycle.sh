@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+# Module lifecycle checks for kvm_riscv_aia.ko (sourced by check.sh and
+# stress.sh once kvm.ko and kvm_riscv_aia.ko are loaded).
+
+dbg=/sys/kernel/debug/kvm_riscv_aia
+
+# The debugfs view agrees with the machine: every hart has `guests` lines,
+# all free, none owned; the global minimum is the same.
+aia_debugfs_check() {
+	[ "$(cat $dbg/nr_hgei)" = "$guests" ] || { echo "nr_hgei $(cat $dbg/nr_hgei) != $guests"; return 1; }
+	for c in $dbg/cpu*; do
+		[ "$(cat "$c/nr_hgei")" = "$guests" ] || { echo "$c/nr_hgei: $(cat "$c/nr_hgei")"; return 1; }
+		set -- $(cat "$c/free_lines")
+		[ "$1" = "$guests" ] || { echo "$c/free_lines: $*"; return 1; }
+		[ -z "$(cat "$c/owners")" ] || { echo "$c/owners: $(cat "$c/owners")"; return 1; }
+	done
+	[ "$(cat $dbg/max_ids)" -gt 63 ] || { echo "max_ids $(cat $dbg/max_ids)"; return 1; }
+}
+
+# Start a VM holder; wait until its VM exists.
+start_vm_holder() {
+	rm -f /tmp/vm_ready
+	/kaia/bin/vm_holder /tmp/vm_ready &
+	holder=$!
+	w=0
+	while [ ! -e /tmp/vm_ready ] && [ $w -lt 100 ]; do sleep 0.1; w=$((w + 1)); done
+	[ -e /tmp/vm_ready ]
+}
+
+stop_vm_holder() {
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	return 0
+}
+
+# rmmod must be refused while a VM exists, and work once it is gone.
+aia_unload_busy_check() {
+	start_vm_holder || { echo "vm_holder did not create a VM"; stop_vm_holder; return 1; }
+	if rmmod kvm_riscv_aia 2>/tmp/rmmod.err; then
+		echo "rmmod succeeded while a VM exists"
+		stop_vm_holder
+		return 1
+	fi
+	cat /tmp/rmmod.err
+	grep -q 'Resource temporarily unavailable\|in use' /tmp/rmmod.err ||
+		{ echo "unexpected rmmod error"; stop_vm_holder; return 1; }
+	grep -q '^kvm_riscv_aia ' /proc/modules || { echo "module gone after refused rmmod"; stop_vm_holder; return 1; }
+	stop_vm_holder
+	rmmod kvm_riscv_aia || { echo "rmmod failed after the VM exited"; return 1; }
+	insmod /lib/modules/kvm_riscv_aia.ko || { echo "reload failed"; return 1; }
+}
+
+# N unload/load cycles, each with a VM created and destroyed in between.
+aia_cycles_check() {
+	n=$1
+	i=0
+	while [ $i -lt "$n" ]; do
+		rmmod kvm_riscv_aia || { echo "cycle $i: rmmod failed"; return 1; }
+		insmod /lib/modules/kvm_riscv_aia.ko || { echo "cycle $i: insmod failed"; return 1; }
+		start_vm_holder || { echo "cycle $i: no VM"; stop_vm_holder; return 1; }
+		stop_vm_holder
+		i=$((i + 1))
+	done
+	aia_debugfs_check
+}
+
+# kmemleak (debug kernels only): no unreferenced object after a scan.
+kmemleak_check() {
+	[ -e /sys/kernel/debug/kmemleak ] || { echo "no kmemleak in this kernel"; return 0; }
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/tmp/leaks
+	[ ! -s /tmp/leaks ] || { head -40 /tmp/leaks; return 1; }
+}
