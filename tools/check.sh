@@ -9,7 +9,8 @@
 #                guest checks and the curated KVM selftests
 # Prints TAP per step and, last, "N passed, N failed, N skipped".
 #
-# Environment: KAIA_FLAVOURS (default "stock rust"), KAIA_SMP (2),
+# Environment: KAIA_FLAVOURS (default "stock rust"), KAIA_LONG (1: also
+# the long selftests, e.g. rseq_test, ~10 min each), KAIA_SMP (2),
 # KAIA_GUESTS (5), KVM_AIA_CACHE (/var/cache/kvm-aia-rs).
 set -uo pipefail
 
@@ -93,7 +94,7 @@ for f in $flavours; do
 	if [ "$f" != stock ] && [ "$f" != debug ]; then
 		step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" CLIPPY=1 || continue
 	fi
-	guest_tier "$f" check -t 2400 || true
+	guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" || true
 done
 
 echo "1..$n"

@@ -41,9 +41,11 @@ fi
 # 2. The kernel tree's KVM selftests (kaia.only=a,b,c runs just those).
 # List lines: [xfail] <binary>[:<label>] <budget> [args] [# reason]
 only=$(kparam kaia.only)
+long=$(kparam kaia.long)
 grep -v '^#' /kaia/kvm-selftests.list | while read -r line; do
-	xfail=
+	xfail= islong=
 	case $line in xfail\ *) line=${line#xfail } xfail=1 ;; esac
+	case $line in long\ *) line=${line#long } islong=1 ;; esac
 	why=
 	case $line in *\#*) why=${line#*# } line=${line%%#*} ;; esac
 	set -- $line
@@ -52,6 +54,10 @@ grep -v '^#' /kaia/kvm-selftests.list | while read -r line; do
 	shift 2
 	bin=${name%%:*}
 	case ",${only:-$name}," in *",$name,"* | *",$bin,"*) ;; *) continue ;; esac
+	if [ -n "$islong" ] && [ "$long" != 1 ]; then
+		result "$name" skip 0 "long test (${why:-over ${budget}s}): run with KAIA_LONG=1"
+		continue
+	fi
 	if [ ! -x "/kselftest/$bin" ]; then
 		result "$name" fail 0 "binary missing from the initramfs"
 		continue
