@@ -9,7 +9,7 @@
 #                guest checks and the curated KVM selftests
 # Prints TAP per step and, last, "N passed, N failed, N skipped".
 #
-# Environment: KAIA_FLAVOURS (default "stock rust"), KAIA_LONG (1: also
+# Environment: KAIA_FLAVOURS (default "stock rust rust-debug"), KAIA_LONG (1: also
 # the long selftests, e.g. rseq_test, ~10 min each), KAIA_SMP (2),
 # KAIA_GUESTS (5), KVM_AIA_CACHE (/var/cache/kvm-aia-rs).
 set -uo pipefail
@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 cd "$repo"
 
-flavours=${KAIA_FLAVOURS:-stock rust}
+flavours=${KAIA_FLAVOURS:-stock rust rust-debug}
 smp=${KAIA_SMP:-2}
 guests=${KAIA_GUESTS:-5}
 inroot() { bash "$here/in-root.sh" "$@"; }
@@ -87,6 +87,17 @@ step lint inroot bash /kaia/src/tools/inner/lint.sh || true
 if [ $ok = 1 ]; then
 	step selftests-build inroot bash /kaia/src/tools/inner/build-selftests.sh || ok=0
 fi
+# Harness self-test: a module that WARNs on load must make the guest run
+# fail (so a WARN from the code under test cannot go unnoticed).
+negative() {
+	inroot bash /kaia/src/tools/inner/build-module.sh stock --negative || return 1
+	if inroot bash /kaia/src/tools/inner/run-qemu.sh stock negative -q -t 300; then
+		echo "the bench passed a run whose kernel WARNed"
+		return 1
+	fi
+	grep -a -q 'deliberate warning' "$KVM_AIA_CACHE/work/logs/stock-negative.log"
+}
+[ $ok = 1 ] && step harness-catches-warn negative
 for f in $flavours; do
 	[ $ok = 1 ] || break
 	# kvm_riscv_aia.ko links against the patched kvm.ko only; the stock
@@ -94,7 +105,10 @@ for f in $flavours; do
 	if [ "$f" != stock ] && [ "$f" != debug ]; then
 		step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" CLIPPY=1 || continue
 	fi
-	guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" || true
+	case $f in
+	*debug) guest_tier "$f" stress -t 2400 -a "kaia.cycles=${KAIA_CYCLES:-100}" || true ;;
+	*) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" || true ;;
+	esac
 done
 
 echo "1..$n"

@@ -10,6 +10,13 @@
 
 flavour=$1
 shift
+if [ "${1:-}" = --negative ]; then
+	# The harness self-test module (selftests/negative), any flavour.
+	mo=$KAIA_CACHE/module/negative-$flavour
+	mkdir -p "$mo"
+	kmake "$flavour" M=/kaia/src/selftests/negative MO="$mo" modules
+	exit 0
+fi
 flavour_patched "$flavour" ||
 	{ echo "kvm_riscv_aia.ko needs a patched kernel (rust, rust-debug), not $flavour" >&2; exit 1; }
 [ -f "$(out_dir "$flavour")/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }

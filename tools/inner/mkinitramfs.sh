@@ -37,6 +37,9 @@ cp "$out/arch/riscv/kvm/kvm.ko" "$r/lib/modules/"
 if flavour_patched "$flavour" && [ -f "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" ]; then
 	cp "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" "$r/lib/modules/"
 fi
+if [ -f "$KAIA_CACHE/module/negative-$flavour/warn_on_load.ko" ]; then
+	cp "$KAIA_CACHE/module/negative-$flavour/warn_on_load.ko" "$r/lib/modules/"
+fi
 echo "$flavour" >"$r/kaia/flavour"
 
 if [ -d "$st" ]; then

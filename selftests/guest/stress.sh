@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest job for the debug kernels (KASAN, lockdep, kmemleak): load/unload
+# kvm_riscv_aia.ko kaia.cycles times (default 100) with a VM each time,
+# run VMs through it, then ask kmemleak.  Any kernel report fails.
+. /kaia/lib.sh
+. /kaia/lifecycle.sh
+guests=$(kparam kaia.guests)
+cycles=$(kparam kaia.cycles)
+cycles=${cycles:-100}
+
+klog_mark
+check kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
+check aia_module_load "insmod kvm_riscv_aia.ko" insmod /lib/modules/kvm_riscv_aia.ko
+check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
+check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
+t0=$(date +%s)
+check aia_cycles_$cycles "$cycles unload/load cycles with a VM each" aia_cycles_check "$cycles"
+echo "# $cycles cycles in $(( $(date +%s) - t0 )) s"
+run_test kvm_create_max_vcpus 300 /kselftest/kvm_create_max_vcpus
+run_test guest_print_test 300 /kselftest/guest_print_test
+check aia_debugfs_after "all lines free after the VMs exited" aia_debugfs_check
+check aia_module_unload "rmmod kvm_riscv_aia" rmmod kvm_riscv_aia
+check kvm_unload "rmmod kvm" rmmod kvm
+check kmemleak "no leak reported by kmemleak" kmemleak_check
+bad=$(klog_bad)
+check stress_clean "no kernel report (KASAN, lockdep, WARN): $bad" test -z "$bad"
