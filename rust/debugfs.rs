@@ -32,7 +32,11 @@ pub(crate) struct Debugfs {
 }
 
 /// Formats one hart's state with `f`, or says the provider is gone.
-fn with_cpu(cpu: u32, out: &mut Formatter<'_>, f: impl Fn(&HgeiState, &mut Formatter<'_>) -> fmt::Result) -> fmt::Result {
+fn with_cpu(
+    cpu: u32,
+    out: &mut Formatter<'_>,
+    f: impl Fn(&HgeiState, &mut Formatter<'_>) -> fmt::Result,
+) -> fmt::Result {
     match ops::provider().and_then(|p| p.hgei.cpus().get(cpu)) {
         Some(hc) => f(&hc.ctrl.lock_irqsave(), out),
         None => writeln!(out, "unavailable"),
@@ -91,22 +95,67 @@ impl Debugfs {
     pub(crate) fn new() -> Result<Self> {
         let dir = Dir::new(c"kvm_riscv_aia");
         let mut files = KVec::new();
-        files.push(KBox::pin_init(dir.read_callback_file(c"nr_hgei", 0u32, &global_nr_hgei), GFP_KERNEL)?, GFP_KERNEL)?;
-        files.push(KBox::pin_init(dir.read_callback_file(c"max_ids", 0u32, &global_max_ids), GFP_KERNEL)?, GFP_KERNEL)?;
+        files.push(
+            KBox::pin_init(
+                dir.read_callback_file(c"nr_hgei", 0u32, &global_nr_hgei),
+                GFP_KERNEL,
+            )?,
+            GFP_KERNEL,
+        )?;
+        files.push(
+            KBox::pin_init(
+                dir.read_callback_file(c"max_ids", 0u32, &global_max_ids),
+                GFP_KERNEL,
+            )?,
+            GFP_KERNEL,
+        )?;
 
         let mut name = [0u8; 16];
         for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {
-            let mut w = NameBuf { buf: &mut name, len: 0 };
+            let mut w = NameBuf {
+                buf: &mut name,
+                len: 0,
+            };
             write!(w, "cpu{cpu}\0").map_err(|_| EINVAL)?;
             let len = w.len;
             let sub = dir.subdir(CStr::from_bytes_with_nul(&name[..len]).map_err(|_| EINVAL)?);
-            files.push(KBox::pin_init(sub.read_callback_file(c"nr_hgei", cpu, &nr_hgei), GFP_KERNEL)?, GFP_KERNEL)?;
-            files.push(KBox::pin_init(sub.read_callback_file(c"free_lines", cpu, &free_lines), GFP_KERNEL)?, GFP_KERNEL)?;
-            files.push(KBox::pin_init(sub.read_callback_file(c"owners", cpu, &owners), GFP_KERNEL)?, GFP_KERNEL)?;
-            files.push(KBox::pin_init(sub.read_callback_file(c"sgei_count", cpu, &sgei_count), GFP_KERNEL)?, GFP_KERNEL)?;
-            files.push(KBox::pin_init(sub.read_callback_file(c"bad_frees", cpu, &bad_frees), GFP_KERNEL)?, GFP_KERNEL)?;
+            files.push(
+                KBox::pin_init(
+                    sub.read_callback_file(c"nr_hgei", cpu, &nr_hgei),
+                    GFP_KERNEL,
+                )?,
+                GFP_KERNEL,
+            )?;
+            files.push(
+                KBox::pin_init(
+                    sub.read_callback_file(c"free_lines", cpu, &free_lines),
+                    GFP_KERNEL,
+                )?,
+                GFP_KERNEL,
+            )?;
+            files.push(
+                KBox::pin_init(sub.read_callback_file(c"owners", cpu, &owners), GFP_KERNEL)?,
+                GFP_KERNEL,
+            )?;
+            files.push(
+                KBox::pin_init(
+                    sub.read_callback_file(c"sgei_count", cpu, &sgei_count),
+                    GFP_KERNEL,
+                )?,
+                GFP_KERNEL,
+            )?;
+            files.push(
+                KBox::pin_init(
+                    sub.read_callback_file(c"bad_frees", cpu, &bad_frees),
+                    GFP_KERNEL,
+                )?,
+                GFP_KERNEL,
+            )?;
         }
-        Ok(Self { _files: files, _dir: dir })
+        Ok(Self {
+            _files: files,
+            _dir: dir,
+        })
     }
 }
 
@@ -119,7 +168,10 @@ struct NameBuf<'a> {
 impl Write for NameBuf<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        self.buf.get_mut(self.len..end).ok_or(fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(fmt::Error)?
+            .copy_from_slice(s.as_bytes());
         self.len = end;
         Ok(())
     }

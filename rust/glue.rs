@@ -331,7 +331,12 @@ pub(crate) fn imsic_local(cpu: u32) -> Option<ImsicLocal> {
     };
     // SAFETY: the pointers are valid for writes; the glue range-checks `cpu`.
     unsafe {
-        ffi::kvm_riscv_aia_glue_imsic_local(cpu, &mut l.msi_pa, &mut l.msi_va, &mut l.nr_guest_files)
+        ffi::kvm_riscv_aia_glue_imsic_local(
+            cpu,
+            &mut l.msi_pa,
+            &mut l.msi_va,
+            &mut l.nr_guest_files,
+        )
     }
     .then_some(l)
 }

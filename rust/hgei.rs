@@ -174,7 +174,12 @@ impl Hgei {
             if let Err(e) = st.ctrl.probe_done(nr_hgei) {
                 // Lines still owned above a smaller re-probed count keep the
                 // old count (see `HgeiControl::probe_done`).
-                pr_warn!("cpu{}: keeping {} HGEI lines: {:?}\n", cpu, st.ctrl.nr_hgei(), e);
+                pr_warn!(
+                    "cpu{}: keeping {} HGEI lines: {:?}\n",
+                    cpu,
+                    st.ctrl.nr_hgei(),
+                    e
+                );
             }
             st.enabled = true;
         }

@@ -119,7 +119,10 @@ pub(crate) extern "C" fn kvm_riscv_aia_rs_free_hgei(cpu: c_int, hgei: c_int) {
 ///
 /// `vcpu` is a live vCPU.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_has_interrupts(vcpu: *mut KvmVcpu, mask: u64) -> bool {
+pub(crate) unsafe extern "C" fn kvm_riscv_aia_rs_vcpu_has_interrupts(
+    vcpu: *mut KvmVcpu,
+    mask: u64,
+) -> bool {
     // SAFETY: guaranteed by the caller for this call.
     unsafe { Vcpu::from_raw(vcpu) }.has_interrupts(mask)
 }

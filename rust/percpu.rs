@@ -142,7 +142,9 @@ impl<T> Drop for PerCpu<T> {
         for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {
             // SAFETY: by the type invariants each possible CPU's slot holds
             // an initialised `T`; nothing can use it after this point.
-            unsafe { core::ptr::drop_in_place(glue::per_cpu_ptr(self.ptr.as_ptr(), cpu).cast::<T>()) };
+            unsafe {
+                core::ptr::drop_in_place(glue::per_cpu_ptr(self.ptr.as_ptr(), cpu).cast::<T>())
+            };
         }
         glue::free_percpu(self.ptr.as_ptr());
     }
