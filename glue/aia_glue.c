@@ -65,6 +65,11 @@ void kvm_riscv_aia_glue_put_cpu(void)
 	put_cpu();
 }
 
+bool kvm_riscv_aia_glue_irqs_disabled(void)
+{
+	return irqs_disabled();
+}
+
 bool kvm_riscv_aia_glue_has_sxaia(void)
 {
 	return riscv_isa_extension_available(NULL, SxAIA);

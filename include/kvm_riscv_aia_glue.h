@@ -22,6 +22,7 @@ unsigned int kvm_riscv_aia_glue_nr_cpu_ids(void);
 bool kvm_riscv_aia_glue_cpu_possible(unsigned int cpu);
 unsigned int kvm_riscv_aia_glue_get_cpu(void);
 void kvm_riscv_aia_glue_put_cpu(void);
+bool kvm_riscv_aia_glue_irqs_disabled(void);
 bool kvm_riscv_aia_glue_has_sxaia(void);
 bool kvm_riscv_aia_glue_has_sscofpmf(void);
 

@@ -28,6 +28,7 @@ mod csr;
 mod debugfs;
 mod glue;
 mod hgei;
+mod kunit;
 pub mod logic;
 mod ops;
 mod percpu;

@@ -52,6 +52,7 @@ mod ffi {
         pub(super) fn kvm_riscv_aia_glue_cpu_possible(cpu: c_uint) -> bool;
         pub(super) fn kvm_riscv_aia_glue_get_cpu() -> c_uint;
         pub(super) fn kvm_riscv_aia_glue_put_cpu();
+        pub(super) fn kvm_riscv_aia_glue_irqs_disabled() -> bool;
         pub(super) fn kvm_riscv_aia_glue_has_sxaia() -> bool;
         pub(super) fn kvm_riscv_aia_glue_has_sscofpmf() -> bool;
 
@@ -149,6 +150,13 @@ pub(crate) fn get_cpu() -> u32 {
 pub(crate) fn put_cpu() {
     // SAFETY: paired with `get_cpu` by `CpuGuard`.
     unsafe { ffi::kvm_riscv_aia_glue_put_cpu() }
+}
+
+/// `irqs_disabled()`: are local interrupts off?
+#[cfg_attr(not(CONFIG_KUNIT), allow(dead_code))]
+pub(crate) fn irqs_disabled() -> bool {
+    // SAFETY: reads this CPU's interrupt state.
+    unsafe { ffi::kvm_riscv_aia_glue_irqs_disabled() }
 }
 
 /// Whether the harts implement Ssaia/Smaia (`riscv_isa_extension_available(NULL, SxAIA)`).

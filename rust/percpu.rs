@@ -78,9 +78,10 @@ impl<T> PerCpu<T> {
     ///
     /// On failure the slots already initialised are dropped and the area is
     /// freed.
-    pub(crate) fn try_new<I, F>(mut init: F) -> Result<Self>
+    pub(crate) fn try_new<I, E, F>(mut init: F) -> Result<Self>
     where
-        I: PinInit<T, Error>,
+        I: PinInit<T, E>,
+        Error: From<E>,
         F: FnMut(u32) -> I,
     {
         let ptr = NonNull::new(glue::alloc_percpu(
@@ -102,7 +103,7 @@ impl<T> PerCpu<T> {
                     };
                 }
                 glue::free_percpu(ptr.as_ptr());
-                return Err(e);
+                return Err(e.into());
             }
         }
         // INVARIANT: allocated by `alloc_percpu`, every possible CPU's slot

@@ -28,6 +28,7 @@ check load_clean "no kernel warning while loading: $bad" test -z "$bad"
 # load/unload cycles (kaia.cycles, default 10).
 if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	. /kaia/lifecycle.sh
+	check aia_kunit "KUnit suite kvm_riscv_aia passed" aia_kunit_check
 	check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
 	check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
 	cycles=$(kparam kaia.cycles)

@@ -68,3 +68,11 @@ check() {
 		result "$name" fail 0 "$what"
 	fi
 }
+
+# The module's KUnit suite ran at load (kunit.enable=1) and every test of
+# it passed: "# kvm_riscv_aia: pass:N fail:0 skip:0 total:N", N > 0.
+aia_kunit_check() {
+	dmesg | grep -E -q 'ok [0-9]+ kvm_riscv_aia$' || { echo "suite did not run"; return 1; }
+	dmesg | grep -q '# kvm_riscv_aia: pass:\([1-9][0-9]*\) fail:0 skip:0 total:\1$' ||
+		{ dmesg | grep -E 'kvm_riscv_aia|not ok' | tail -20; return 1; }
+}

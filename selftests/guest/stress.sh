@@ -12,6 +12,7 @@ cycles=${cycles:-100}
 klog_mark
 check kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
 check aia_module_load "insmod kvm_riscv_aia.ko" insmod /lib/modules/kvm_riscv_aia.ko
+check aia_kunit "KUnit suite kvm_riscv_aia passed" aia_kunit_check
 check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
 check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
 t0=$(date +%s)

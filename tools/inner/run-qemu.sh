@@ -29,6 +29,9 @@ out=$(out_dir "$flavour")
 initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" | tail -1)
 mkdir -p "$KAIA_CACHE/logs"
 log=$KAIA_CACHE/logs/$flavour-$job.log
+# A second run of the same flavour/job must not clobber a running one.
+exec 9>"$log.lock"
+flock -n 9 || { echo "another $flavour/$job run is using $log" >&2; exit 1; }
 if [ "$aia" = none ]; then
 	machine=virt
 else
@@ -43,7 +46,7 @@ timeout -s KILL "$tmo" qemu-system-riscv64 \
 	-M "$machine" -cpu rv64,h=true,sscofpmf=true \
 	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
-	-append "console=ttyS0 rdinit=/init panic=-1 kaia.job=$job kaia.guests=$guests $extra" \
+	-append "console=ttyS0 rdinit=/init panic=-1 kunit.enable=1 kunit.autorun=1 kaia.job=$job kaia.guests=$guests $extra" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
 	if [ $quiet = 1 ]; then grep --line-buffered -E '^KAIA-' >&2; else cat >&2; fi
 qrc=${PIPESTATUS[0]}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit tests of what needs a kernel and a hart: the unsafe wrappers, the
+//! HGEIE probe on real hardware, and line allocation through the registered
+//! provider.  They run when the module is loaded with `kunit.enable=1`
+//! (the suite starts once the module is live, i.e. registered).
+
+#[kernel::macros::kunit_tests(kvm_riscv_aia)]
+mod tests {
+    use core::ptr::NonNull;
+    use kernel::prelude::*;
+
+    use crate::{
+        csr,
+        glue::{self, KvmVcpu},
+        logic::{geometry, probe},
+        ops,
+        percpu::{CpuGuard, PerCpu},
+        raw_spinlock::RawSpinLockIrq,
+    };
+
+    /// Every possible CPU's slot is initialised with its own value and only
+    /// possible CPUs are reachable.
+    #[test]
+    fn percpu_slots() -> Result {
+        let p = PerCpu::try_new(|cpu| cpu.wrapping_mul(3))?;
+        for cpu in 0..glue::nr_cpu_ids() {
+            if glue::cpu_possible(cpu) {
+                assert_eq!(p.get(cpu).copied(), Some(cpu.wrapping_mul(3)));
+            }
+        }
+        assert!(p.get(glue::nr_cpu_ids()).is_none());
+        assert!(p.get(u32::MAX).is_none());
+        let g = CpuGuard::new();
+        assert_eq!(*p.this_cpu(&g), g.cpu().wrapping_mul(3));
+        Ok(())
+    }
+
+    /// The guard disables local interrupts and restores them; data written
+    /// under the lock is seen by the next holder.
+    #[test]
+    fn raw_spinlock_irqsave() -> Result {
+        let lock = KBox::pin_init(RawSpinLockIrq::new(1u64), GFP_KERNEL)?;
+        let before = glue::irqs_disabled();
+        {
+            let mut g = lock.lock_irqsave();
+            assert!(glue::irqs_disabled());
+            *g += 41;
+        }
+        assert_eq!(glue::irqs_disabled(), before);
+        assert_eq!(*lock.lock_irqsave(), 42);
+        Ok(())
+    }
+
+    /// Probing HGEIE on this hart now gives the line count the provider
+    /// recorded when it enabled AIA here.
+    #[test]
+    fn hgeie_probe_matches_provider() {
+        let Some(p) = ops::provider() else {
+            return;
+        };
+        let g = CpuGuard::new();
+        let cpu = g.cpu();
+        let Some(hc) = p.hgei.cpus().get(cpu) else {
+            panic!("no HGEI control for the current CPU");
+        };
+        // With the lock held interrupts are off: no SGEI while HGEIE is
+        // borrowed, and it is put back before unlocking.
+        let st = hc.ctrl.lock_irqsave();
+        let saved = csr::read::<{ csr::HGEIE }>();
+        csr::write::<{ csr::HGEIE }>(u64::MAX);
+        let readback = csr::read::<{ csr::HGEIE }>();
+        csr::write::<{ csr::HGEIE }>(saved);
+        let local = glue::imsic_local(cpu);
+        let nr = probe::clamp_nr_hgei(
+            probe::nr_hgei_from_hgeie(readback),
+            local.map(|l| l.nr_guest_files),
+        );
+        assert_eq!(nr, st.ctrl.nr_hgei());
+        if local.is_some_and(|l| l.nr_guest_files > 0) {
+            assert!(nr > 0);
+        }
+    }
+
+    /// A line of this hart comes with its guest file's address; bad frees
+    /// (double, out of range, bad CPU) are refused and change nothing.
+    #[test]
+    fn alloc_free_this_cpu() -> Result {
+        let Some(p) = ops::provider() else {
+            return Ok(());
+        };
+        let g = CpuGuard::new();
+        let cpu = g.cpu();
+        let Some(hc) = p.hgei.cpus().get(cpu) else {
+            panic!("no HGEI control for the current CPU");
+        };
+        let (nr, free_before) = {
+            let st = hc.ctrl.lock_irqsave();
+            (st.ctrl.nr_hgei(), st.ctrl.free_bitmap())
+        };
+        if nr == 0 {
+            return Ok(());
+        }
+        // Never dereferenced: no VM exists (registration requires it), so
+        // no HGEIE bit is set and the SGEI handler cannot kick this owner.
+        let fake = NonNull::<KvmVcpu>::dangling();
+        let icpu = i32::try_from(cpu)?;
+
+        let line = p.hgei.alloc(icpu, fake)?;
+        assert!(line.hgei >= 1 && line.hgei <= nr);
+        if let Some(l) = glue::imsic_local(cpu) {
+            assert_eq!(line.pa, geometry::guest_file_pa(l.msi_pa, line.hgei));
+            assert!(line.va.is_some());
+        }
+        let hgei = i32::try_from(line.hgei)?;
+        assert_eq!(p.hgei.free(icpu, hgei), Ok(()));
+        assert_eq!(p.hgei.free(icpu, hgei), Err(EINVAL));
+        assert_eq!(p.hgei.free(icpu, 0), Err(EINVAL));
+        assert_eq!(p.hgei.free(icpu, i32::try_from(nr)? + 1), Err(EINVAL));
+        assert_eq!(p.hgei.free(-1, hgei), Err(EINVAL));
+        assert!(matches!(p.hgei.alloc(-1, fake), Err(e) if e == ENODEV));
+        let past = i32::try_from(glue::nr_cpu_ids())?;
+        assert!(matches!(p.hgei.alloc(past, fake), Err(e) if e == ENODEV));
+        assert_eq!(hc.ctrl.lock_irqsave().ctrl.free_bitmap(), free_before);
+        Ok(())
+    }
+}
