@@ -6,11 +6,11 @@
 # rust flavour), and show the AIA state: the kernel's AIA line, per-hart
 # guest external interrupt lines, the SGEI interrupt.
 #
-# Environment: KAIA_FLAVOUR (stock), KAIA_SMP (2), KAIA_GUESTS (5).
+# Environment: KAIA_FLAVOUR (rust), KAIA_SMP (2), KAIA_GUESTS (5).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-flavour=${KAIA_FLAVOUR:-stock}
+flavour=${KAIA_FLAVOUR:-rust}
 inroot() { bash "$here/in-root.sh" "$@"; }
 
 bash "$here/provision-root.sh" >/dev/null
