@@ -86,6 +86,7 @@ done
 step lint inroot bash /kaia/src/tools/inner/lint.sh || true
 if [ $ok = 1 ]; then
 	step selftests-build inroot bash /kaia/src/tools/inner/build-selftests.sh || ok=0
+	step aia-selftests-build inroot bash /kaia/src/tools/inner/build-aia-selftests.sh || ok=0
 fi
 # Harness self-test: a module that WARNs on load must make the guest run
 # fail (so a WARN from the code under test cannot go unnoticed).

@@ -56,18 +56,19 @@ static void read_all(struct kvm_vcpu *vcpu, u64 *vals)
 		vals[i] = vcpu_get_reg(vcpu, aia_csr_id(i, KVM_REG_SIZE_ULONG));
 }
 
-#define EXPECT_ALL(vcpu, shadow)						\
-do {										\
-	u64 __now[NR_AIA_CSRS];							\
-	int __i;								\
-										\
-	read_all(vcpu, __now);							\
-	for (__i = 0; __i < NR_AIA_CSRS; __i++) {				\
-		ASSERT_EQ(__now[__i], (shadow)[__i])				\
-			TH_LOG("%s is %#lx, expected %#lx", csr_names[__i],	\
-			       __now[__i], (shadow)[__i]);			\
-	}									\
-} while (0)
+/* Every AIA CSR of @vcpu reads as in @shadow. */
+static void expect_all(struct __test_metadata *_metadata, struct kvm_vcpu *vcpu,
+		       const u64 *shadow)
+{
+	u64 now[NR_AIA_CSRS];
+	int i;
+
+	read_all(vcpu, now);
+	for (i = 0; i < NR_AIA_CSRS; i++) {
+		ASSERT_EQ(now[i], shadow[i])
+			TH_LOG("%s is %#lx, expected %#lx", csr_names[i], now[i], shadow[i]);
+	}
+}
 
 TEST(reg_list)
 {
@@ -94,7 +95,8 @@ TEST(reg_list)
 		seen[num]++;
 	}
 	for (i = 0; i < NR_AIA_CSRS; i++) {
-		ASSERT_EQ(seen[i], 1) TH_LOG("%s listed %d times", csr_names[i], seen[i]);
+		ASSERT_EQ(seen[i], 1)
+			TH_LOG("%s listed %d times", csr_names[i], seen[i]);
 	}
 	free(list);
 	kvm_vm_free(vm);
@@ -103,7 +105,8 @@ TEST(reg_list)
 TEST(roundtrip)
 {
 	static const u64 patterns[] = {
-		0x5555555555555555ULL, 0xaaaaaaaaaaaaaaaaULL, ~0ULL, 0x123, 0x8000000000000001ULL, 0,
+		0x5555555555555555ULL, 0xaaaaaaaaaaaaaaaaULL, ~0ULL, 0x123,
+		0x8000000000000001ULL, 0,
 	};
 	u64 shadow[NR_AIA_CSRS] = {}, zero[NR_AIA_CSRS] = {};
 	struct kvm_vcpu *vcpus[2];
@@ -111,17 +114,17 @@ TEST(roundtrip)
 	int i, p;
 
 	vm = create_vm(2, vcpus, NULL);
-	EXPECT_ALL(vcpus[0], shadow);
+	expect_all(_metadata, vcpus[0], shadow);
 
 	for (p = 0; p < ARRAY_SIZE(patterns); p++) {
 		for (i = 0; i < NR_AIA_CSRS; i++) {
 			/* Distinct per register, to catch a write landing elsewhere. */
 			shadow[i] = patterns[p] ^ ((u64)i << 56);
 			vcpu_set_reg(vcpus[0], aia_csr_id(i, KVM_REG_SIZE_ULONG), shadow[i]);
-			EXPECT_ALL(vcpus[0], shadow);
+			expect_all(_metadata, vcpus[0], shadow);
 		}
 	}
-	EXPECT_ALL(vcpus[1], zero);
+	expect_all(_metadata, vcpus[1], zero);
 	kvm_vm_free(vm);
 }
 
@@ -150,7 +153,7 @@ TEST(invalid)
 		ASSERT_EQ(r, -1);
 		ASSERT_EQ(errno, ENOENT) TH_LOG("set of AIA CSR %lu: %s", bad_nums[i],
 						strerror(errno));
-		EXPECT_ALL(vcpu, shadow);
+		expect_all(_metadata, vcpu, shadow);
 	}
 
 	/* A 32-bit access to a valid register. */
@@ -162,7 +165,7 @@ TEST(invalid)
 		ASSERT_EQ(r, -1);
 		ASSERT_EQ(errno, EINVAL);
 	}
-	EXPECT_ALL(vcpu, shadow);
+	expect_all(_metadata, vcpu, shadow);
 	kvm_vm_free(vm);
 }
 

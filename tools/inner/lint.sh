@@ -12,7 +12,8 @@ rc=0
 cd /kaia/src
 # Our C files.  CAMELCASE is off: the only hits are kernel names (SxAIA).
 cp_flags="--no-tree --strict --show-types --ignore CAMELCASE"
-for f in glue/*.c include/*.h selftests/negative/*.c selftests/tools/*.c; do
+for f in glue/*.c include/*.h selftests/negative/*.c selftests/tools/*.c \
+	selftests/aia/*.c selftests/aia/lib/*.[ch]; do
 	[ -e "$f" ] || continue
 	"$src/scripts/checkpatch.pl" $cp_flags --quiet -f "$f" || rc=1
 done

@@ -5,10 +5,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "aia_lib.h"
@@ -259,6 +261,7 @@ static void *aia_runner_fn(void *arg)
 	u64 cmd;
 	int cpu;
 
+	r->tid = syscall(SYS_gettid);
 	if (r->cpu >= 0)
 		aia_pin_self(r->cpu);
 
@@ -327,15 +330,16 @@ void aia_runner_start(struct aia_vm *a, int vcpu, int cpu)
 /* Wait on a->cond until @pred holds, at most a->timeout_s; false on timeout. */
 #define aia_wait_until(a, pred)							\
 ({										\
+	struct aia_vm *__a = (a);						\
 	struct timespec __ts;							\
 	int __ret = 0;								\
 										\
 	clock_gettime(CLOCK_MONOTONIC, &__ts);					\
-	__ts.tv_sec += (a)->timeout_s;						\
-	pthread_mutex_lock(&(a)->lock);						\
+	__ts.tv_sec += __a->timeout_s;						\
+	pthread_mutex_lock(&__a->lock);						\
 	while (!(pred) && __ret != ETIMEDOUT)					\
-		__ret = pthread_cond_timedwait(&(a)->cond, &(a)->lock, &__ts);	\
-	pthread_mutex_unlock(&(a)->lock);					\
+		__ret = pthread_cond_timedwait(&__a->cond, &__a->lock, &__ts);	\
+	pthread_mutex_unlock(&__a->lock);					\
 	__ret != ETIMEDOUT;							\
 })
 
@@ -584,6 +588,87 @@ void aia_check_counts(struct aia_vm *a)
 	}
 }
 
+static void aia_sigusr1(int sig)
+{
+}
+
+/* The hart a thread last ran on ("processor", field 39 of its stat). */
+static int aia_thread_cpu(pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	int i, cpu = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	/* Field 3 (state) follows the ")" that ends the command name. */
+	for (i = 3; p && i <= 39; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		sscanf(p + 1, "%d", &cpu);
+	return cpu;
+}
+
+/* Where the vCPU's thread sleeps and, with the Rust provider, its lines. */
+static void aia_dump_vcpu_place(struct aia_vm *a, int v)
+{
+	int lines[AIA_MAX_VCPUS], cpu;
+
+	fprintf(stderr, "vCPU %d: its thread last ran on hart %d", v,
+		aia_thread_cpu(a->runner[v].tid));
+	if (aia_debugfs_present()) {
+		for (cpu = 0; cpu < aia_nr_cpus(); cpu++) {
+			aia_debugfs_owners(cpu, lines);
+			if (lines[v])
+				fprintf(stderr, "; owns line %d of hart %d", lines[v], cpu);
+		}
+	}
+	fprintf(stderr, "\n");
+}
+
+/*
+ * A guest did not claim everything in time: tell whether its vCPU sleeps in
+ * WFI with the MSIs pending (a signal that kicks it out of KVM_RUN lets it
+ * claim them: a lost wake-up) or whether they are gone.  Lost MSIs always
+ * fail the test; a lost wake-up too, unless a->lost_wakeups_ok (then it is
+ * counted in a->lost_wakeups).
+ */
+static void aia_deliver_timeout(struct aia_vm *a, int v)
+{
+	struct aia_runner *r = &a->runner[v];
+	struct kvm_vcpu *vcpu = a->vcpus[v];
+	u64 claimed = READ_ONCE(aia_guest_hva(a, v)->total);
+	struct sigaction sa = { .sa_handler = aia_sigusr1 };
+	int timeout = a->timeout_s;
+	bool kicked;
+
+	aia_dump_counts(a, v);
+	fprintf(stderr, "vCPU %d: blocking %lu, halt_wakeup %lu, wfi_exit_stat %lu, SGEIs %lu\n",
+		v, vcpu_get_stat(vcpu, blocking), vcpu_get_stat(vcpu, halt_wakeup),
+		vcpu_get_stat(vcpu, wfi_exit_stat), aia_sgei_irqs(-1));
+	aia_dump_vcpu_place(a, v);
+	sigaction(SIGUSR1, &sa, NULL);
+	pthread_kill(r->thread, SIGUSR1);
+	a->timeout_s = 5;
+	kicked = aia_wait_until(a, r->sync_val >= a->expect_total[v] || r->exited);
+	a->timeout_s = timeout;
+	if (kicked && !r->exited && a->lost_wakeups_ok) {
+		a->lost_wakeups++;
+		fprintf(stderr, "vCPU %d: lost wake-up: %lu of %lu claimed in %ds, all if kicked\n",
+			v, claimed, a->expect_total[v], timeout);
+		return;
+	}
+	aia_dump_counts(a, v);
+	TEST_FAIL("vCPU %d claimed %lu of %lu interrupts in %ds; %s", v, claimed,
+		  a->expect_total[v], timeout,
+		  kicked ? "once kicked out of KVM_RUN by a signal it claimed all: lost wake-up"
+			 : "still missing after a signal kick: lost MSIs");
+}
+
 void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n)
 {
 	u64 seen[AIA_MAX_VCPUS][AIA_EIE_WORDS] = {};
@@ -615,16 +700,31 @@ void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n)
 		if (!touched[v])
 			continue;
 		r = &a->runner[v];
-		if (!aia_wait_until(a, r->sync_val >= a->expect_total[v] || r->exited)) {
-			aia_dump_counts(a, v);
-			TEST_FAIL("timed out after %ds: vCPU %d claimed %lu of %lu interrupts",
-				  a->timeout_s, v, READ_ONCE(aia_guest_hva(a, v)->total),
-				  a->expect_total[v]);
-		}
+		if (!aia_wait_until(a, r->sync_val >= a->expect_total[v] || r->exited))
+			aia_deliver_timeout(a, v);
 		TEST_ASSERT(!r->exited, "vCPU %d exited (%s) while waiting for interrupts",
 			    v, exit_reason_str(r->exit_reason));
 	}
 	aia_check_counts(a);
+}
+
+void aia_move_vcpu(struct aia_vm *a, int vcpu, int cpu, u32 id)
+{
+	struct aia_runner *r = &a->runner[vcpu];
+	struct aia_msi m = { AIA_SEND_SIGNAL_MSI, vcpu, id };
+	u64 seen;
+
+	TEST_ASSERT(r->started && !r->exited, "vCPU %d is not running", vcpu);
+	aia_pin_thread(r->thread, cpu);
+	pthread_mutex_lock(&a->lock);
+	r->cpus_seen = 0;
+	pthread_mutex_unlock(&a->lock);
+	aia_deliver(a, &m, 1);
+	pthread_mutex_lock(&a->lock);
+	seen = r->cpus_seen;
+	pthread_mutex_unlock(&a->lock);
+	TEST_ASSERT(seen == 1ULL << cpu, "vCPU %d ran on harts %#lx, not on hart %d", vcpu,
+		    seen, cpu);
 }
 
 /* ---- host: harts, time, /proc/interrupts ------------------------------ */

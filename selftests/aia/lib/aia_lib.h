@@ -63,7 +63,7 @@ static inline bool aia_sw_file_id_ok(u32 id)
 static void aia_xpass_check(void)						\
 {										\
 	if (ksft_get_xpass_cnt()) {						\
-		ksft_print_msg("aia: XPASS: an expected failure passes now, drop its XFAIL_ADD\n"); \
+		ksft_print_msg("aia: XPASS: an expected failure passes, drop its XFAIL_ADD\n"); \
 		_exit(KSFT_FAIL);						\
 	}									\
 }										\
@@ -140,6 +140,7 @@ struct aia_runner {
 	int idx;
 	int cpu;			/* pinned hart at start, -1 for none */
 	pthread_t thread;
+	pid_t tid;
 	bool started;
 	/* Protected by aia_vm.lock. */
 	bool exited;
@@ -195,7 +196,14 @@ struct aia_vm {
 	/* APLIC source -> (vCPU, ID), as programmed by aia_aplic_route(). */
 	int aplic_vcpu[AIA_NR_SOURCES + 1];
 	u32 aplic_id[AIA_NR_SOURCES + 1];
+	/* aia_deliver() waits this long for the guests' claims. */
 	int timeout_s;
+	/*
+	 * A guest that claims nothing more until its vCPU is kicked out of
+	 * KVM_RUN (asleep in WFI with the MSIs pending): fail, or count it.
+	 */
+	bool lost_wakeups_ok;
+	int lost_wakeups;
 };
 
 /* VM with nr_vcpus vCPUs running guest_code (aia_guest_main if NULL) and
@@ -236,6 +244,12 @@ void aia_aplic_pulse(struct aia_vm *a, u32 source);
  */
 void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n);
 void aia_check_counts(struct aia_vm *a);
+/*
+ * Move a running vCPU to hart @cpu: re-pin its runner thread, then wake it
+ * with an MSI of @id (it re-enters the guest on @cpu, which moves its
+ * interrupt file); checks that KVM_RUN returned on @cpu.
+ */
+void aia_move_vcpu(struct aia_vm *a, int vcpu, int cpu, u32 id);
 
 /* Threads and harts. */
 int aia_nr_cpus(void);
