@@ -23,6 +23,7 @@ run_test guest_print_test 300 /kselftest/guest_print_test
 check aia_debugfs_after "all lines free after the VMs exited" aia_debugfs_check
 check aia_module_unload "rmmod kvm_riscv_aia" rmmod kvm_riscv_aia
 check kvm_unload "rmmod kvm" rmmod kvm
+check kmemleak_active "kmemleak is active on this debug kernel" test -e /sys/kernel/debug/kmemleak
 check kmemleak "no leak reported by kmemleak" kmemleak_check
 bad=$(klog_bad)
 check stress_clean "no kernel report (KASAN, lockdep, WARN): $bad" test -z "$bad"
