@@ -28,7 +28,7 @@ esac
 
 exec unshare -m --propagation private bash -c '
 	set -e
-	root=$1 repo=$2 cache=$3 inner=$4; shift 4
+	root=$1 repo=$2 cache=$3 inner=$4 cabundle=$5; shift 5
 	mkdir -p "$root/kaia/src" "$root/kaia/cache"
 	mount -t proc proc "$root/proc"
 	mount --rbind /sys "$root/sys"
@@ -37,10 +37,16 @@ exec unshare -m --propagation private bash -c '
 	mount --bind "$repo" "$root/kaia/src"
 	mount --bind "$cache" "$root/kaia/cache"
 	cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+	# Trust what the host trusts (e.g. a TLS-intercepting egress proxy in
+	# front of crates.io): cargo in the root uses this bundle.
+	if [ -f "$cabundle" ] && [ -f "$root/etc/ssl/certs/ca-certificates.crt" ]; then
+		mount --bind "$cabundle" "$root/etc/ssl/certs/ca-certificates.crt"
+	fi
 	exec chroot "$root" env -i \
 		PATH=/usr/lib/llvm-19/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" \
 		CARGO_HOME=/kaia/cache/cargo-home \
 		CARGO_TARGET_DIR=/kaia/cache/cargo-target \
 		bash -c "cd \"\$0\" && exec \"\$@\"" "$inner" "$@"
-' kaia-in-root "$root" "$repo" "$KVM_AIA_CACHE/work" "$inner" "$@"
+' kaia-in-root "$root" "$repo" "$KVM_AIA_CACHE/work" "$inner" \
+	"$(realpath "${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" 2>/dev/null)" "$@"
