@@ -44,6 +44,24 @@ module! {
     authors: ["kvm-aia-rs developers"],
     description: "RISC-V KVM AIA provider (HGEI lines, IMSIC guest files, SGEI, vCPU AIA CSRs)",
     license: "GPL",
+    params: {
+        debug_hgei_limit_cpu: i32 {
+            default: -1,
+            description: "Debug/testing only: CPU whose HGEI line count is capped by debug_hgei_limit (-1: none). Emulates heterogeneous harts on machines (QEMU) where every hart has the same HGEIE width",
+        },
+        debug_hgei_limit: u32 {
+            default: 0,
+            description: "Debug/testing only: line count cap for debug_hgei_limit_cpu",
+        },
+    },
+}
+
+/// The line cap of the `debug_hgei_limit_cpu`/`debug_hgei_limit` module
+/// parameters for `cpu`, if any (debug/testing only; see `module!`).
+pub(crate) fn debug_hgei_limit(cpu: u32) -> Option<u32> {
+    let limit_cpu = *module_parameters::debug_hgei_limit_cpu.value();
+    (u32::try_from(limit_cpu).ok() == Some(cpu))
+        .then(|| *module_parameters::debug_hgei_limit.value())
 }
 
 /// Provider state, published to the callbacks while registered.

@@ -163,10 +163,15 @@ impl Hgei {
         csr::write::<{ csr::HGEIE }>(0);
         // Usable lines: the minimum of the HGEIE width and the hart's IMSIC
         // guest files.
-        let nr_hgei = probe::clamp_nr_hgei(
+        let mut nr_hgei = probe::clamp_nr_hgei(
             probe::nr_hgei_from_hgeie(readback),
             glue::imsic_local(cpu).map(|l| l.nr_guest_files),
         );
+        // Debug/testing only: emulate a hart with fewer lines (QEMU gives
+        // every hart the same HGEIE width and guest files).
+        if let Some(limit) = crate::debug_hgei_limit(cpu) {
+            nr_hgei = nr_hgei.min(limit);
+        }
         lower_global_nr_hgei(nr_hgei);
 
         {

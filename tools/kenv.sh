@@ -38,7 +38,9 @@ source_key() {
 	{
 		echo "linux $LINUX_VERSION"
 		if flavour_patched "$flavour"; then
-			for p in $(patch_series); do sha256sum <"$p"; done
+			# Only the diffs count: rewording a commit message must not
+			# rebuild kernels.
+			for p in $(patch_series); do sed -n '/^diff --git /,$p' "$p" | sha256sum; done
 		fi
 	} | sha256sum | cut -c1-12
 }
