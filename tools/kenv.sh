@@ -28,8 +28,9 @@ flavour_patched() {
 	case $1 in rust | rust-debug) return 0 ;; *) return 1 ;; esac
 }
 
+# The series in order, without the cover letter (not a patch).
 patch_series() {
-	ls "$KAIA_SRC"/patches/*.patch 2>/dev/null | sort
+	ls "$KAIA_SRC"/patches/*.patch 2>/dev/null | grep -v '/0000-cover-letter\.patch$' | sort
 }
 
 # Hash of everything that changes a kernel tree's source.
