@@ -82,6 +82,37 @@ for name in aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration; do
 	grep -E '^(not )?ok |^# aia: ' /tmp/test.log | sed "s/^/# $name: /"
 done
 
+# 3b. Heterogeneous harts (issue: harts with different line counts, each
+# allocating up to its own count, the global being the minimum).  QEMU gives
+# every hart the same HGEIE width, so the module's debug-only parameters
+# cap hart 1 at 3 lines; aia_exhaustion then probes each hart's real free
+# lines and checks them against debugfs.
+if [ -f /lib/modules/kvm_riscv_aia.ko ] && [ -x /kselftest/aia/aia_exhaustion ] &&
+	[ -d /sys/devices/system/cpu/cpu1 ]; then
+	case ",${only:-aia_hetero}," in *",aia_hetero,"*)
+	klog_mark
+	hetero_load() {
+		rmmod kvm_riscv_aia &&
+			insmod /lib/modules/kvm_riscv_aia.ko debug_hgei_limit_cpu=1 debug_hgei_limit=3
+	}
+	hetero_state() {
+		d=/sys/kernel/debug/kvm_riscv_aia
+		echo "global $(cat $d/nr_hgei) cpu0 $(cat $d/cpu0/nr_hgei) cpu1 $(cat $d/cpu1/nr_hgei)"
+		[ "$(cat $d/nr_hgei)" = 3 ] && [ "$(cat $d/cpu0/nr_hgei)" = "$guests" ] &&
+			[ "$(cat $d/cpu1/nr_hgei)" = 3 ] &&
+			dmesg | grep -q 'AIA available with 3 guest external interrupts'
+	}
+	check aia_hetero_load "reload with hart 1 capped at 3 lines" hetero_load
+	check aia_hetero_state "hart 0 keeps $guests lines, hart 1 has 3, global minimum 3" hetero_state
+	KAIA_XFAIL=
+	run_test aia_exhaustion:hetero 120 /kselftest/aia/aia_exhaustion
+	grep -E '^(not )?ok |^# aia: ' /tmp/test.log | sed "s/^/# aia_exhaustion:hetero: /"
+	check aia_hetero_restore "reload without the cap" \
+		sh -c 'rmmod kvm_riscv_aia && insmod /lib/modules/kvm_riscv_aia.ko'
+	;;
+	esac
+fi
+
 # 4. Unload (refused while VMs exist is tested by the AIA selftests).
 if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	check aia_module_unload "rmmod kvm_riscv_aia" rmmod kvm_riscv_aia
