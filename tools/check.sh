@@ -54,14 +54,22 @@ step() {
 guest_tier() {
 	local flavour=$1 job=$2 rc
 	shift 2
+	# Never read a previous run's counts if this one dies early.
+	rm -f "$KVM_AIA_CACHE/work/logs/$flavour-$job.counts"
 	inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" "$job" -q \
 		-s "$smp" -g "$guests" "$@" >"$steplog/qemu-$flavour-$job.tap"
 	rc=$?
-	grep -E '^(not )?ok ' "$steplog/qemu-$flavour-$job.tap" | sed 's/^\(not \)\?ok [0-9]* /\1ok - /' |
-		while IFS= read -r l; do echo "$l"; done
+	# Renumber the guest's TAP lines into ours.
+	while IFS= read -r l; do
+		case $l in
+		"ok "* | "not ok "*)
+			n=$((n + 1))
+			echo "$l" | sed "s/^\(not \)\?ok [0-9]* /\1ok $n /"
+			;;
+		esac
+	done <"$steplog/qemu-$flavour-$job.tap"
 	read -r p f s _ <"$KVM_AIA_CACHE/work/logs/$flavour-$job.counts" 2>/dev/null || { p=0 f=1 s=0; }
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	n=$((n + p + f + s))
 	return $rc
 }
 
