@@ -52,7 +52,7 @@ step() {
 
 # Take a QEMU run's TAP and add its counts to ours.
 guest_tier() {
-	local flavour=$1 job=$2 rc
+	local flavour=$1 job=$2 rc p f s
 	shift 2
 	# Never read a previous run's counts if this one dies early.
 	rm -f "$KVM_AIA_CACHE/work/logs/$flavour-$job.counts"
