@@ -31,6 +31,10 @@ if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	check aia_kunit "KUnit suite kvm_riscv_aia passed" aia_kunit_check
 	check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
 	check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
+	klog_mark
+	check aia_hotplug "offline/online hart 1: lines back, global unchanged" aia_hotplug_check
+	bad=$(klog_bad)
+	check aia_hotplug_clean "no kernel warning across hotplug: $bad" test -z "$bad"
 	cycles=$(kparam kaia.cycles)
 	klog_mark
 	check aia_cycles "${cycles:-10} unload/load cycles with a VM each" aia_cycles_check "${cycles:-10}"

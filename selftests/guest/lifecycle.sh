@@ -73,3 +73,19 @@ kmemleak_check() {
 	cat /sys/kernel/debug/kmemleak >/tmp/leaks
 	[ ! -s /tmp/leaks ] || { head -40 /tmp/leaks; return 1; }
 }
+
+# CPU hotplug with the module loaded: offlining hart 1 runs the provider's
+# disable on it (CPUHP_AP_KVM_ONLINE), onlining runs enable again; its lines
+# must all be back, free, and the global minimum unchanged.
+aia_hotplug_check() {
+	c=/sys/devices/system/cpu/cpu1/online
+	[ -w $c ] || { echo "cpu1 cannot be offlined here"; return 1; }
+	before=$(cat $dbg/nr_hgei)
+	echo 0 >$c || { echo "offline failed"; return 1; }
+	[ "$(cat $c)" = 0 ] || { echo "cpu1 still online"; return 1; }
+	start_vm_holder || { echo "no VM with cpu1 offline"; stop_vm_holder; echo 1 >$c; return 1; }
+	stop_vm_holder
+	echo 1 >$c || { echo "online failed"; return 1; }
+	[ "$(cat $dbg/nr_hgei)" = "$before" ] || { echo "global changed: $(cat $dbg/nr_hgei)"; return 1; }
+	aia_debugfs_check
+}
