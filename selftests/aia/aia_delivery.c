@@ -43,25 +43,7 @@ static const u32 test_ids[] = {
 
 static u64 timer_freq;
 
-FIXTURE(aia) {
-	int unused;
-};
-
-FIXTURE_VARIANT(aia) {
-	u32 mode;
-};
-
-FIXTURE_VARIANT_ADD(aia, emul) {
-	.mode = KVM_DEV_RISCV_AIA_MODE_EMUL,
-};
-
-FIXTURE_VARIANT_ADD(aia, hwaccel) {
-	.mode = KVM_DEV_RISCV_AIA_MODE_HWACCEL,
-};
-
-FIXTURE_VARIANT_ADD(aia, auto) {
-	.mode = KVM_DEV_RISCV_AIA_MODE_AUTO,
-};
+AIA_MODE_VARIANTS();
 
 FIXTURE_SETUP(aia)
 {

@@ -22,25 +22,7 @@
 
 #define NR_WAKES	20
 
-FIXTURE(aia) {
-	int unused;
-};
-
-FIXTURE_VARIANT(aia) {
-	u32 mode;
-};
-
-FIXTURE_VARIANT_ADD(aia, emul) {
-	.mode = KVM_DEV_RISCV_AIA_MODE_EMUL,
-};
-
-FIXTURE_VARIANT_ADD(aia, hwaccel) {
-	.mode = KVM_DEV_RISCV_AIA_MODE_HWACCEL,
-};
-
-FIXTURE_VARIANT_ADD(aia, auto) {
-	.mode = KVM_DEV_RISCV_AIA_MODE_AUTO,
-};
+AIA_MODE_VARIANTS();
 
 FIXTURE_SETUP(aia)
 {
