@@ -33,7 +33,25 @@
 #define NR_SIGNAL	6	/* KVM_SIGNAL_MSI per vCPU and round */
 #define NR_ROUTES	8	/* irqfd routes, split over the vCPUs */
 
-AIA_MODE_VARIANTS();
+FIXTURE(aia) {
+	int unused;
+};
+
+FIXTURE_VARIANT(aia) {
+	u32 mode;
+};
+
+FIXTURE_VARIANT_ADD(aia, emul) {
+	.mode = KVM_DEV_RISCV_AIA_MODE_EMUL,
+};
+
+FIXTURE_VARIANT_ADD(aia, hwaccel) {
+	.mode = KVM_DEV_RISCV_AIA_MODE_HWACCEL,
+};
+
+FIXTURE_VARIANT_ADD(aia, auto) {
+	.mode = KVM_DEV_RISCV_AIA_MODE_AUTO,
+};
 
 FIXTURE_SETUP(aia)
 {

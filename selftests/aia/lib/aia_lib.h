@@ -280,26 +280,4 @@ bool aia_debugfs_wait_empty(int timeout_s);
  */
 int aia_probe_free_lines(int cpu, int max);
 
-/*
- * The "aia" kselftest fixture with one variant per AIA device mode
- * (variant->mode).  Expand at file scope in a test that includes
- * kselftest_harness.h, then define FIXTURE_SETUP/TEARDOWN(aia).
- */
-#define AIA_MODE_VARIANTS()						\
-	FIXTURE(aia) {							\
-		int unused;						\
-	};								\
-	FIXTURE_VARIANT(aia) {						\
-		u32 mode;						\
-	};								\
-	FIXTURE_VARIANT_ADD(aia, emul) {				\
-		.mode = KVM_DEV_RISCV_AIA_MODE_EMUL,			\
-	};								\
-	FIXTURE_VARIANT_ADD(aia, hwaccel) {				\
-		.mode = KVM_DEV_RISCV_AIA_MODE_HWACCEL,			\
-	};								\
-	FIXTURE_VARIANT_ADD(aia, auto) {				\
-		.mode = KVM_DEV_RISCV_AIA_MODE_AUTO,			\
-	}
-
 #endif /* SELFTEST_KVM_AIA_LIB_H */
