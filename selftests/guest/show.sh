@@ -8,9 +8,13 @@ insmod /lib/modules/kvm.ko
 echo "== kernel log (kvm)"
 dmesg | grep -iE 'kvm|aia|imsic' | sed 's/^/  /'
 echo "== per-hart guest external interrupt lines"
-if [ -d /sys/kernel/debug/kvm_riscv_aia ]; then
-	for f in /sys/kernel/debug/kvm_riscv_aia/*; do
-		echo "-- $f"; cat "$f" 2>/dev/null | sed 's/^/  /'
+d=/sys/kernel/debug/kvm_riscv_aia
+if [ -d $d ]; then
+	echo "  global: nr_hgei (minimum across harts) $(cat $d/nr_hgei), max_ids $(cat $d/max_ids)"
+	for c in $d/cpu*; do
+		echo "  $(basename "$c"): nr_hgei $(cat "$c/nr_hgei"), free_lines $(cat "$c/free_lines")," \
+			"sgei_count $(cat "$c/sgei_count"), bad_frees $(cat "$c/bad_frees")"
+		cat "$c/owners" | sed 's/^/    owner: line /'
 	done
 else
 	echo "  (no kvm_riscv_aia debugfs: stock aia.c keeps per-hart state private)"
