@@ -32,9 +32,9 @@ if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
 	check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
 	klog_mark
-	check aia_hotplug "offline/online hart 1: lines back, global unchanged" aia_hotplug_check
+	check aia_hotplug_idle "offline/online hart 1 (no vCPU on it): lines back, global unchanged" aia_hotplug_check
 	bad=$(klog_bad)
-	check aia_hotplug_clean "no kernel warning across hotplug: $bad" test -z "$bad"
+	check aia_hotplug_idle_clean "no kernel warning across hotplug: $bad" test -z "$bad"
 	cycles=$(kparam kaia.cycles)
 	klog_mark
 	check aia_cycles "${cycles:-10} unload/load cycles with a VM each" aia_cycles_check "${cycles:-10}"
@@ -74,7 +74,7 @@ done
 
 # 3. AIA selftests (selftests/aia/, in /kselftest/aia/), budget 120 s each.
 # Their sub-test TAP lines and "# aia: " diagnostics are shown even on a pass.
-for name in aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration; do
+for name in aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug; do
 	case ",${only:-$name}," in *",$name,"*) ;; *) continue ;; esac
 	if [ ! -x "/kselftest/aia/$name" ]; then
 		result "$name" fail 0 "binary missing from the initramfs"
