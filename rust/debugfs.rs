@@ -90,25 +90,31 @@ fn global_max_ids(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
     }
 }
 
+/// Creates `name` in `dir`, formatted by `f` from `data`, and keeps it.
+fn add_file<F>(
+    files: &mut KVec<Pin<KBox<File<u32>>>>,
+    dir: &Dir,
+    name: &CStr,
+    data: u32,
+    f: &'static F,
+) -> Result
+where
+    F: Fn(&u32, &mut Formatter<'_>) -> fmt::Result + Send + Sync,
+{
+    files.push(
+        KBox::pin_init(dir.read_callback_file(name, data, f), GFP_KERNEL)?,
+        GFP_KERNEL,
+    )?;
+    Ok(())
+}
+
 impl Debugfs {
     /// Creates `kvm_riscv_aia/` with the global and per-CPU files.
     pub(crate) fn new() -> Result<Self> {
         let dir = Dir::new(c"kvm_riscv_aia");
         let mut files = KVec::new();
-        files.push(
-            KBox::pin_init(
-                dir.read_callback_file(c"nr_hgei", 0u32, &global_nr_hgei),
-                GFP_KERNEL,
-            )?,
-            GFP_KERNEL,
-        )?;
-        files.push(
-            KBox::pin_init(
-                dir.read_callback_file(c"max_ids", 0u32, &global_max_ids),
-                GFP_KERNEL,
-            )?,
-            GFP_KERNEL,
-        )?;
+        add_file(&mut files, &dir, c"nr_hgei", 0u32, &global_nr_hgei)?;
+        add_file(&mut files, &dir, c"max_ids", 0u32, &global_max_ids)?;
 
         let mut name = [0u8; 16];
         for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {
@@ -119,38 +125,11 @@ impl Debugfs {
             write!(w, "cpu{cpu}\0").map_err(|_| EINVAL)?;
             let len = w.len;
             let sub = dir.subdir(CStr::from_bytes_with_nul(&name[..len]).map_err(|_| EINVAL)?);
-            files.push(
-                KBox::pin_init(
-                    sub.read_callback_file(c"nr_hgei", cpu, &nr_hgei),
-                    GFP_KERNEL,
-                )?,
-                GFP_KERNEL,
-            )?;
-            files.push(
-                KBox::pin_init(
-                    sub.read_callback_file(c"free_lines", cpu, &free_lines),
-                    GFP_KERNEL,
-                )?,
-                GFP_KERNEL,
-            )?;
-            files.push(
-                KBox::pin_init(sub.read_callback_file(c"owners", cpu, &owners), GFP_KERNEL)?,
-                GFP_KERNEL,
-            )?;
-            files.push(
-                KBox::pin_init(
-                    sub.read_callback_file(c"sgei_count", cpu, &sgei_count),
-                    GFP_KERNEL,
-                )?,
-                GFP_KERNEL,
-            )?;
-            files.push(
-                KBox::pin_init(
-                    sub.read_callback_file(c"bad_frees", cpu, &bad_frees),
-                    GFP_KERNEL,
-                )?,
-                GFP_KERNEL,
-            )?;
+            add_file(&mut files, &sub, c"nr_hgei", cpu, &nr_hgei)?;
+            add_file(&mut files, &sub, c"free_lines", cpu, &free_lines)?;
+            add_file(&mut files, &sub, c"owners", cpu, &owners)?;
+            add_file(&mut files, &sub, c"sgei_count", cpu, &sgei_count)?;
+            add_file(&mut files, &sub, c"bad_frees", cpu, &bad_frees)?;
         }
         Ok(Self {
             _files: files,
