@@ -75,6 +75,8 @@ void kvm_riscv_aia_glue_unregister(void);
 /* The callbacks of struct kvm_riscv_aia_ops, implemented in Rust (rust/ops.rs). */
 void kvm_riscv_aia_rs_enable(void);
 void kvm_riscv_aia_rs_disable(void);
+void kvm_riscv_aia_rs_pm_enter(void);
+void kvm_riscv_aia_rs_pm_exit(void);
 int kvm_riscv_aia_rs_alloc_hgei(int cpu, struct kvm_vcpu *owner,
 				void __iomem **hgei_va, phys_addr_t *hgei_pa);
 void kvm_riscv_aia_rs_free_hgei(int cpu, int hgei);

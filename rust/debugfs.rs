@@ -10,6 +10,7 @@
 //! cpuN/owners         one "<line> <vm> <vcpu id>" row per owned line
 //! cpuN/sgei_count     SGEI interrupts handled on hart N
 //! cpuN/bad_frees      refused frees (bad line, double free) on hart N
+//! cpuN/pm_enters      non-retentive idle entries (CPU PM) on hart N
 //! ```
 //!
 //! Each file holds only its CPU number; its contents are read from the
@@ -79,6 +80,10 @@ fn bad_frees(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
     with_cpu(*cpu, f, |st, f| writeln!(f, "{}", st.bad_frees))
 }
 
+fn pm_enters(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    with_cpu(*cpu, f, |st, f| writeln!(f, "{}", st.pm_enters))
+}
+
 fn global_nr_hgei(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
     writeln!(f, "{}", glue::nr_hgei_read())
 }
@@ -130,6 +135,7 @@ impl Debugfs {
             add_file(&mut files, &sub, c"owners", cpu, &owners)?;
             add_file(&mut files, &sub, c"sgei_count", cpu, &sgei_count)?;
             add_file(&mut files, &sub, c"bad_frees", cpu, &bad_frees)?;
+            add_file(&mut files, &sub, c"pm_enters", cpu, &pm_enters)?;
         }
         Ok(Self {
             _files: files,

@@ -64,6 +64,10 @@ pub(crate) struct HgeiState {
     pub(crate) sgei_count: u64,
     /// Frees refused (line out of range or not allocated).
     pub(crate) bad_frees: u64,
+    /// HGEIE saved by `pm_enter` for `pm_exit` (`saved_hgeie`).
+    pub(crate) saved_hgeie: u64,
+    /// Non-retentive idle entries seen by `pm_enter` on this hart.
+    pub(crate) pm_enters: u64,
 }
 
 /// One hart's HGEI control (`struct aia_hgei_control`).
@@ -81,6 +85,8 @@ impl HgeiCpu {
                 enabled: false,
                 sgei_count: 0,
                 bad_frees: 0,
+                saved_hgeie: 0,
+                pm_enters: 0,
             }),
         })
     }
@@ -242,6 +248,43 @@ impl Hgei {
             }
         }
         hc.ctrl.lock_irqsave().enabled = false;
+    }
+
+    /// `kvm_riscv_aia_pm_enter()` on the calling CPU, about to enter a
+    /// non-retentive idle state that loses the H-extension CSRs: stop the
+    /// overflow filter, reset HVICTL and save HGEIE for [`Self::pm_exit`].
+    /// Called with interrupts disabled, only between `enable` and `disable`.
+    pub(crate) fn pm_enter(&self) {
+        let guard = CpuGuard::new();
+        let hc = self.cpus().this_cpu(&guard);
+        if glue::has_sscofpmf() {
+            csr::clear::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
+        }
+        csr::write::<{ csr::HVICTL }>(iprio::hvictl_value(false));
+
+        let mut st = hc.ctrl.lock_irqsave();
+        st.saved_hgeie = csr::read::<{ csr::HGEIE }>();
+        st.pm_enters += 1;
+    }
+
+    /// `kvm_riscv_aia_pm_exit()` on the calling CPU, back from a
+    /// non-retentive idle state (or from a failed entry): restore HGEIE, so
+    /// that vCPUs blocked on this hart's lines are woken by their guest
+    /// files again, and redo what `enable` set up in the other CSRs.
+    /// Called with interrupts disabled, after [`Self::pm_enter`].
+    pub(crate) fn pm_exit(&self) {
+        let guard = CpuGuard::new();
+        let hc = self.cpus().this_cpu(&guard);
+        let saved = hc.ctrl.lock_irqsave().saved_hgeie;
+        csr::write::<{ csr::HGEIE }>(saved);
+
+        csr::write::<{ csr::HVICTL }>(iprio::hvictl_value(false));
+        csr::write::<{ csr::HVIPRIO1 }>(0);
+        csr::write::<{ csr::HVIPRIO2 }>(0);
+        csr::set::<{ csr::HIE }>(csr::bit(csr::IRQ_S_GEXT));
+        if glue::has_sscofpmf() {
+            csr::set::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
+        }
     }
 
     /// `kvm_riscv_aia_alloc_hgei()`: the lowest free line of `cpu` for

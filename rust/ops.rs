@@ -65,6 +65,22 @@ pub(crate) extern "C" fn kvm_riscv_aia_rs_disable() {
     }
 }
 
+/// `ops->pm_enter`: `kvm_riscv_aia_pm_enter()` on the calling CPU.
+#[no_mangle]
+pub(crate) extern "C" fn kvm_riscv_aia_rs_pm_enter() {
+    if let Some(p) = provider() {
+        p.hgei.pm_enter();
+    }
+}
+
+/// `ops->pm_exit`: `kvm_riscv_aia_pm_exit()` on the calling CPU.
+#[no_mangle]
+pub(crate) extern "C" fn kvm_riscv_aia_rs_pm_exit() {
+    if let Some(p) = provider() {
+        p.hgei.pm_exit();
+    }
+}
+
 /// `ops->alloc_hgei`: `kvm_riscv_aia_alloc_hgei()`.
 ///
 /// Returns the line (`> 0`), `-ENODEV` (no such CPU, or no provider) or

@@ -15,8 +15,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 repo=$(cd "$here/.." && pwd)
 
-root=$(bash "$here/provision-root.sh" 2>/dev/null | tail -1)
-[ -d "$root" ] || root=$(bash "$here/provision-root.sh" | tail -1)
+# The root make check / make run resolved (KAIA_ROOT), else the last one
+# resolved for this kernel series, else resolve now.
+root=${KAIA_ROOT:-$(cat "$KVM_AIA_CACHE/root-$KAIA_KERNEL.current" 2>/dev/null || true)}
+if [ ! -f "$root/kvm-aia-versions.txt" ]; then
+	root=$(bash "$here/provision-root.sh" | tail -1)
+fi
+[ -d "$root" ] || die "no toolchain root"
 mkdir -p "$KVM_AIA_CACHE/work"
 
 cwd=$(pwd)
@@ -45,6 +50,7 @@ exec unshare -m --propagation private bash -c '
 	exec chroot "$root" env -i \
 		PATH=/usr/lib/llvm-19/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" \
+		KAIA_KERNEL="$KAIA_KERNEL" \
 		CARGO_HOME=/kaia/cache/cargo-home \
 		CARGO_TARGET_DIR=/kaia/cache/cargo-target \
 		bash -c "cd \"\$0\" && exec \"\$@\"" "$inner" "$@"

@@ -11,11 +11,16 @@ JOBS=${JOBS:-$(nproc)}
 
 # The Rust standard library sources shipped by rust-src (rustc-<ver>/library).
 RUST_LIB_SRC=$(ls -d /usr/src/rustc-*/library 2>/dev/null | sort -V | tail -1)
-LINUX_VERSION=$(dpkg-query -W -f='${Version}' linux-source-7.2)
-LINUX_TARBALL=$(ls /usr/src/linux-source-7.2.tar.* | head -1)
+# The kernel series (KAIA_KERNEL, passed in by tools/in-root.sh): the root
+# has the newest linux-source-<series> Debian serves.
+KAIA_KERNEL=${KAIA_KERNEL:?KAIA_KERNEL is not set (run through tools/in-root.sh)}
+LINUX_VERSION=$(dpkg-query -W -f='${Version}' "linux-source-$KAIA_KERNEL")
+LINUX_TARBALL=$(ls /usr/src/linux-source-"$KAIA_KERNEL".tar.* | head -1)
+# The KVM core series for this kernel series.
+PATCH_DIR=$KAIA_SRC/patches/$KAIA_KERNEL
 
 # A flavour is a set of config fragments plus (for the "rust" flavours) the
-# KVM core patch series from patches/.
+# KVM core patch series from patches/<series>/.
 flavour_fragments() {
 	case $1 in
 	stock | rust) echo "$KAIA_SRC/configs/qemu-aia.config" ;;
@@ -30,7 +35,8 @@ flavour_patched() {
 
 # The series in order, without the cover letter (not a patch).
 patch_series() {
-	ls "$KAIA_SRC"/patches/*.patch 2>/dev/null | grep -v '/0000-cover-letter\.patch$' | sort
+	[ -d "$PATCH_DIR" ] || { echo "no KVM core series for Linux $KAIA_KERNEL in patches/" >&2; return 1; }
+	ls "$PATCH_DIR"/*.patch 2>/dev/null | grep -v '/0000-cover-letter\.patch$' | sort
 }
 
 # Hash of everything that changes a kernel tree's source.

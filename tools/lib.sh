@@ -3,6 +3,12 @@
 
 : "${KVM_AIA_CACHE:=/var/cache/kvm-aia-rs}"
 export KVM_AIA_CACHE
+# The kernel series everything is built for: the newest patch release of it
+# that Debian serves (tools/toolchain.floors).  The KVM core series for it is
+# patches/<series>/.
+: "${KAIA_KERNEL:=7.3}"
+KAIA_DEFAULT_KERNEL=7.3
+export KAIA_KERNEL
 
 log() { printf '[kvm-aia] %s\n' "$*" >&2; }
 die() { printf '[kvm-aia] error: %s\n' "$*" >&2; exit 1; }

@@ -19,7 +19,7 @@ if [ -f "$out/.kaia-built" ]; then
 	exit 0
 fi
 
-# 1. Pristine source, extracted once from Debian's linux-source-7.2.
+# 1. Pristine source, extracted once from Debian's linux-source-<series>.
 stock=$KAIA_CACHE/src/linux-$LINUX_VERSION
 if [ ! -f "$stock/.kaia-extracted" ]; then
 	say "extracting $LINUX_TARBALL"
@@ -39,9 +39,16 @@ if flavour_patched "$flavour" && [ ! -f "$src/.kaia-patched" ]; then
 	say "applying $(patch_series | wc -l) patches into $src"
 	rm -rf "$src" "$src.tmp"
 	cp -a "$stock" "$src.tmp"
-	for p in $(patch_series); do
-		patch -d "$src.tmp" -p1 --quiet --no-backup-if-mismatch <"$p" ||
-			{ say "patch $(basename "$p") does not apply"; exit 1; }
+	series=$(patch_series) || exit 1
+	for p in $series; do
+		# Any fuzz or offset is shown; a hunk that does not apply is named
+		# (file and hunk) and fails the build.
+		if ! res=$(patch -d "$src.tmp" -p1 --no-backup-if-mismatch <"$p" 2>&1); then
+			echo "$res" | grep -v '^patching file' >&2
+			say "patch $(basename "$p") does not apply to Linux $LINUX_VERSION"
+			exit 1
+		fi
+		echo "$res" | grep -v '^patching file' | sed "s|^|  $(basename "$p"): |" >&2 || true
 	done
 	touch "$src.tmp/.kaia-patched"
 	mv "$src.tmp" "$src"

@@ -25,7 +25,7 @@ done
 #  ARCH_INCLUDE_LINUX: aia_provider.c includes <asm/cpufeature.h> for
 #    riscv_isa_extension_available(), as aia.c did; <linux/cpufeature.h>
 #    only pulls it in under GENERIC_CPU_AUTOPROBE.
-for p in patches/0*.patch; do
+for p in "patches/$KAIA_KERNEL"/0*.patch; do
 	[ -e "$p" ] || continue
 	case $p in *0000-cover-letter*) continue ;; esac
 	(cd "$src" && ./scripts/checkpatch.pl --strict --quiet --show-types \
