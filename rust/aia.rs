@@ -59,9 +59,9 @@ module! {
 /// The line cap of the `debug_hgei_limit_cpu`/`debug_hgei_limit` module
 /// parameters for `cpu`, if any (debug/testing only; see `module!`).
 pub(crate) fn debug_hgei_limit(cpu: u32) -> Option<u32> {
-    let limit_cpu = *module_parameters::debug_hgei_limit_cpu.value();
+    let limit_cpu = module_parameters::debug_hgei_limit_cpu.value();
     (u32::try_from(limit_cpu).ok() == Some(cpu))
-        .then(|| *module_parameters::debug_hgei_limit.value())
+        .then(|| module_parameters::debug_hgei_limit.value())
 }
 
 /// Provider state, published to the callbacks while registered.

@@ -95,7 +95,7 @@ impl<T> PerCpu<T> {
             // SAFETY: `slot` is this CPU's uninitialised, suitably sized and
             // aligned slot of the area just allocated; it is not moved
             // before it is dropped (in the error path below or in `drop`).
-            if let Err(e) = unsafe { init(cpu).__pinned_init(slot) } {
+            if let Err(e) = unsafe { init(cpu).__init(slot) } {
                 for done in (0..cpu).filter(|&c| glue::cpu_possible(c)) {
                     // SAFETY: every possible CPU below `cpu` was initialised.
                     unsafe {

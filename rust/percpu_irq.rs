@@ -50,9 +50,9 @@ unsafe extern "C" fn handler<T: PerCpuIrqHandler>(
     let data = unsafe { &*dev_id.cast::<T>() };
     // A Linux IRQ number is never negative.
     if data.handle(irq as u32) {
-        bindings::irqreturn_IRQ_HANDLED
+        bindings::irqreturn::IRQ_HANDLED
     } else {
-        bindings::irqreturn_IRQ_NONE
+        bindings::irqreturn::IRQ_NONE
     }
 }
 

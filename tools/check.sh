@@ -145,6 +145,14 @@ for f in $flavours; do
 	*debug) guest_tier "$f" stress -t 2400 -a "kaia.cycles=${KAIA_CYCLES:-100}" || true ;;
 	*) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" || true ;;
 	esac
+	case $f in *debug) ;; *)
+		# A real VMM: QEMU -accel kvm boots SMP L2 guests in every mode.
+		guest_tier "$f" vmm -t 2400 || true
+		# CPU PM: harts in non-retentive idle under blocked vCPUs.
+		step "pm-module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" --pm &&
+			guest_tier "$f" pm -I -t 900 || true
+		;;
+	esac
 	# Without AIA (PLIC machine): kvm.ko alone runs VMs, the module refuses.
 	if [ "$f" = rust ]; then
 		guest_tier "$f" noaia -A none -t 600 || true

@@ -74,7 +74,7 @@ done
 
 # 3. AIA selftests (selftests/aia/, in /kselftest/aia/), budget 120 s each.
 # Their sub-test TAP lines and "# aia: " diagnostics are shown even on a pass.
-for name in aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug; do
+for name in aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi; do
 	case ",${only:-$name}," in *",$name,"*) ;; *) continue ;; esac
 	if [ ! -x "/kselftest/aia/$name" ]; then
 		result "$name" fail 0 "binary missing from the initramfs"

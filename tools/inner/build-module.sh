@@ -10,13 +10,17 @@
 
 flavour=$1
 shift
-if [ "${1:-}" = --negative ]; then
-	# The harness self-test module (selftests/negative), any flavour.
-	mo=$KAIA_CACHE/module/negative-$flavour
+case ${1:-} in
+--negative | --pm)
+	# Test helper modules, any flavour: the harness self-test
+	# (selftests/negative) and the CPU PM state loss (selftests/pm).
+	aux=${1#--}
+	mo=$KAIA_CACHE/module/$aux-$flavour
 	mkdir -p "$mo"
-	kmake "$flavour" M=/kaia/src/selftests/negative MO="$mo" modules
+	kmake "$flavour" M=/kaia/src/selftests/$aux MO="$mo" modules
 	exit 0
-fi
+	;;
+esac
 flavour_patched "$flavour" ||
 	{ echo "kvm_riscv_aia.ko needs a patched kernel (rust, rust-debug), not $flavour" >&2; exit 1; }
 [ -f "$(out_dir "$flavour")/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }

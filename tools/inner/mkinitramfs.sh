@@ -6,10 +6,13 @@
 # flavour's kvm.ko, kvm_riscv_aia.ko when built for it, and the KVM selftest
 # binaries.  Cheap; always rebuilt.
 #
-# usage: mkinitramfs.sh FLAVOUR  -> prints the path of the cpio archive
+# usage: mkinitramfs.sh FLAVOUR [JOB]  -> prints the path of the cpio archive
+# Jobs that run the real VMM (check, vmm, show) also get /vmm: Debian's
+# riscv64 QEMU (tools/inner/build-vmm.sh), the flavour's Image and the L2
+# initramfs.
 . /kaia/src/tools/kenv.sh
 
-flavour=$1
+flavour=$1 job=${2:-}
 out=$(out_dir "$flavour")
 st=$KAIA_CACHE/selftests/linux-$LINUX_VERSION/bin
 dir=$KAIA_CACHE/initramfs/$flavour
@@ -37,9 +40,10 @@ cp "$out/arch/riscv/kvm/kvm.ko" "$r/lib/modules/"
 if flavour_patched "$flavour" && [ -f "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" ]; then
 	cp "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" "$r/lib/modules/"
 fi
-if [ -f "$KAIA_CACHE/module/negative-$flavour/warn_on_load.ko" ]; then
-	cp "$KAIA_CACHE/module/negative-$flavour/warn_on_load.ko" "$r/lib/modules/"
-fi
+for m in negative/warn_on_load pm/pm_lossy; do
+	f=$KAIA_CACHE/module/${m%/*}-$flavour/${m#*/}.ko
+	[ -f "$f" ] && cp "$f" "$r/lib/modules/"
+done
 echo "$flavour" >"$r/kaia/flavour"
 
 if [ -d "$st" ]; then
@@ -48,6 +52,22 @@ fi
 [ -d "$KAIA_CACHE/selftests/aia/bin" ] && cp -r "$KAIA_CACHE/selftests/aia/bin" "$r/kselftest/aia"
 mkdir -p "$r/kaia/bin"
 cp "$(selftest_tools_dir)"/* "$r/kaia/bin/" 2>/dev/null || true
+
+case $job in
+check | vmm | show)
+	vmm=$KAIA_CACHE/vmm/current
+	[ -f "$vmm/.kaia-built" ] || bash /kaia/src/tools/inner/build-vmm.sh ||
+		{ echo "cannot build the VMM" >&2; exit 1; }
+	mkdir -p "$r/vmm"
+	cp -a "$vmm/root/." "$r/vmm/"
+	cp "$vmm/l2-initrd.cpio" "$r/vmm/"
+	cp "$out/arch/riscv/boot/Image" "$r/vmm/Image"
+	# The dynamic loader where the binary looks for it.
+	mkdir -p "$r/lib"
+	ln -sf /vmm/usr/lib/riscv64-linux-gnu/ld-linux-riscv64-lp64d.so.1 \
+		"$r/lib/ld-linux-riscv64-lp64d.so.1"
+	;;
+esac
 
 (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$dir/initramfs.cpio"
 echo "[kvm-aia] initramfs $flavour: $(du -h "$dir/initramfs.cpio" | cut -f1)" >&2

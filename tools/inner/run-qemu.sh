@@ -10,23 +10,25 @@
 # usage: run-qemu.sh FLAVOUR JOB [-s SMP] [-g AIA_GUESTS] [-t TIMEOUT]
 #                    [-a "extra kernel args"] [-m MEM] [-q (quiet console)]
 #                    [-A aplic-imsic|none (machine AIA; none = PLIC, no AIA)]
+#                    [-I (a non-retentive SBI idle state for every hart)]
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
 
 flavour=$1 job=$2
 shift 2
-smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic
-while getopts s:g:t:a:m:qA: o; do
+smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0
+while getopts s:g:t:a:m:qA:I o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
 	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
+	I) idle=1 ;;
 	*) exit 2 ;;
 	esac
 done
 
 out=$(out_dir "$flavour")
 [ -f "$out/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
-initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" | tail -1)
+initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" "$job" | tail -1)
 mkdir -p "$KAIA_CACHE/logs"
 log=$KAIA_CACHE/logs/$flavour-$job.log
 # A second run of the same flavour/job must not clobber a running one.
@@ -38,12 +40,44 @@ else
 	machine=virt,aia=$aia,aia-guests=$guests
 fi
 
+cpu=rv64,h=true,sscofpmf=true
+dtb=()
+if [ $idle = 1 ]; then
+	# QEMU's own device tree for this machine, plus a non-retentive idle
+	# state (SBI HSM default non-retentive suspend) for every hart: the
+	# cpuidle-riscv-sbi driver then runs the CPU PM notifiers around it.
+	d=$KAIA_CACHE/logs/$flavour-$job
+	qemu-system-riscv64 -M "$machine,dumpdtb=$d.orig.dtb" -cpu "$cpu" -smp "$smp" \
+		-m "$mem" -nographic >/dev/null
+	dtc -q -I dtb -O dts "$d.orig.dtb" | awk '
+		/^\tcpus \{/ { print; in_cpus = 1; next }
+		in_cpus && /^\t\t#size-cells/ {
+			print
+			print "\t\tidle-states {"
+			print "\t\t\tCPU_NONRET: cpu-nonretentive {"
+			print "\t\t\t\tcompatible = \"riscv,idle-state\";"
+			print "\t\t\t\triscv,sbi-suspend-param = <0x80000000>;"
+			print "\t\t\t\tentry-latency-us = <1>;"
+			print "\t\t\t\texit-latency-us = <1>;"
+			print "\t\t\t\tmin-residency-us = <2>;"
+			print "\t\t\t};"
+			print "\t\t};"
+			next
+		}
+		/^\t\tcpu@[0-9a-f]+ \{/ { print; print "\t\t\tcpu-idle-states = <&CPU_NONRET>;"; next }
+		/^\t};/ { in_cpus = 0 }
+		{ print }' >"$d.dts"
+	grep -q CPU_NONRET "$d.dts" || { echo "cannot add idle states to the device tree" >&2; exit 1; }
+	dtc -q -I dts -O dtb -o "$d.dtb" "$d.dts"
+	dtb=(-dtb "$d.dtb")
+fi
+
 echo "[kvm-aia] booting $flavour on $machine -smp $smp (job $job, timeout ${tmo}s)" >&2
 t0=$(date +%s)
 set +e
 # The console goes to the log; our result lines are echoed live on stderr.
 timeout -s KILL "$tmo" qemu-system-riscv64 \
-	-M "$machine" -cpu rv64,h=true,sscofpmf=true \
+	-M "$machine" -cpu "$cpu" "${dtb[@]}" \
 	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 kunit.enable=1 kunit.autorun=1 kaia.job=$job kaia.guests=$guests $extra" \

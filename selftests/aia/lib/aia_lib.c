@@ -85,16 +85,34 @@ void aia_guest_imsic_init(void)
  * target is AIA_STOP.  The check and the WFI run with sstatus.SIE clear so
  * that no interrupt slips in between (WFI still wakes on a pending one).
  */
+/* Write the host's send list to the IMSIC pages it names (seteipnum_le). */
+static void aia_guest_send(struct aia_guest_vcpu *g, u64 seq)
+{
+	u32 i, n = READ_ONCE(g->nr_sends);
+
+	for (i = 0; i < n && i < AIA_MAX_SENDS; i++)
+		WRITE_ONCE(*(volatile u32 *)(AIA_IMSIC_GPA +
+					     READ_ONCE(g->send_vcpu[i]) * AIA_IMSIC_PAGE),
+			   READ_ONCE(g->send_id[i]));
+	WRITE_ONCE(g->send_done, seq);
+}
+
 void aia_guest_wait_loop(void)
 {
 	struct aia_guest_vcpu *g = &aia_guest[guest_get_vcpuid()];
-	u64 target, done = 0, i;
+	u64 target, done = 0, i, seq;
 
 	for (;;) {
 		local_irq_disable();
 		target = READ_ONCE(g->target);
 		if (target == AIA_STOP)
 			break;
+		seq = READ_ONCE(g->send_seq);
+		if (seq != READ_ONCE(g->send_done)) {
+			local_irq_enable();
+			aia_guest_send(g, seq);
+			continue;
+		}
 		if (target > done && READ_ONCE(g->total) >= target) {
 			local_irq_enable();
 			for (i = 0; i < READ_ONCE(g->probe_reads); i++)
@@ -218,6 +236,11 @@ void aia_vm_init(struct aia_vm *a)
 {
 	kvm_device_attr_set(a->dev_fd, KVM_DEV_RISCV_AIA_GRP_CTRL,
 			    KVM_DEV_RISCV_AIA_CTRL_INIT, NULL);
+}
+
+void aia_map_imsics(struct aia_vm *a)
+{
+	virt_map(a->vm, AIA_IMSIC_GPA, AIA_IMSIC_GPA, a->nr_vcpus);
 }
 
 void aia_enable_all_ids(struct aia_vm *a)
@@ -520,6 +543,11 @@ static void aia_resolve(struct aia_vm *a, const struct aia_msi *m, int *vcpu, u3
 		*vcpu = a->routes[m->id].vcpu;
 		*id = a->routes[m->id].id;
 		break;
+	case AIA_SEND_GUEST:
+		TEST_ASSERT(m->from >= 0 && m->from < a->nr_vcpus, "bad sender %d", m->from);
+		*vcpu = m->vcpu;
+		*id = m->id;
+		break;
 	case AIA_SEND_APLIC:
 		TEST_ASSERT(m->id >= 1 && m->id <= AIA_NR_SOURCES &&
 			    a->aplic_vcpu[m->id] >= 0, "APLIC source %u not routed", m->id);
@@ -551,6 +579,39 @@ static void aia_send(struct aia_vm *a, const struct aia_msi *m)
 	case AIA_SEND_APLIC:
 		aia_aplic_pulse(a, m->id);
 		break;
+	case AIA_SEND_GUEST:
+		/* Queued by aia_queue_guest_sends(). */
+		break;
+	}
+}
+
+/* Hand each sender its AIA_SEND_GUEST entries of the batch. */
+static void aia_queue_guest_sends(struct aia_vm *a, const struct aia_msi *msis, int n)
+{
+	u32 nr[AIA_MAX_VCPUS] = {};
+	struct aia_guest_vcpu *g;
+	int i, v;
+
+	for (i = 0; i < n; i++) {
+		if (msis[i].how != AIA_SEND_GUEST)
+			continue;
+		v = msis[i].from;
+		g = aia_guest_hva(a, v);
+		TEST_ASSERT(nr[v] < AIA_MAX_SENDS, "vCPU %d: too many sends in a batch", v);
+		TEST_ASSERT(READ_ONCE(g->send_done) == READ_ONCE(g->send_seq),
+			    "vCPU %d has not sent its previous list", v);
+		g->send_vcpu[nr[v]] = msis[i].vcpu;
+		g->send_id[nr[v]] = msis[i].id;
+		nr[v]++;
+	}
+	for (v = 0; v < a->nr_vcpus; v++) {
+		if (!nr[v])
+			continue;
+		TEST_ASSERT(a->runner[v].started, "sender vCPU %d is not running", v);
+		g = aia_guest_hva(a, v);
+		g->nr_sends = nr[v];
+		/* The list before its sequence number (the guest reads it after). */
+		__atomic_store_n(&g->send_seq, g->send_seq + 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -693,6 +754,7 @@ void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n)
 		TEST_ASSERT(a->runner[v].started, "vCPU %d is not running", v);
 		WRITE_ONCE(aia_guest_hva(a, v)->target, a->expect_total[v]);
 	}
+	aia_queue_guest_sends(a, msis, n);
 	for (i = 0; i < n; i++)
 		aia_send(a, &msis[i]);
 

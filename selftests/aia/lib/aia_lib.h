@@ -88,14 +88,28 @@ static inline const char *aia_mode_name(u32 mode)
 	return "?";
 }
 
+/* MSIs one guest sends in one batch (AIA_SEND_GUEST). */
+#define AIA_MAX_SENDS		64
+
 /*
  * Per-vCPU state shared between host and guest (guest memory).  The host
- * writes enable[], target and probe_reads; the guest writes the rest.
+ * writes enable[], target, probe_reads and the send list; the guest writes
+ * the rest.
  */
 struct aia_guest_vcpu {
 	u64 enable[AIA_EIE_WORDS];	/* IDs the guest enables in its EIEs */
 	u64 target;			/* total to wait for, or AIA_STOP */
 	u64 probe_reads;		/* sireg reads before each report */
+	/*
+	 * A list of MSIs for the guest to write to IMSIC pages itself
+	 * (seteipnum_le of send_vcpu[i]'s page, through the guest's G-stage
+	 * mapping), sent once send_seq != send_done.
+	 */
+	u64 send_seq;
+	u64 send_done;
+	u32 nr_sends;
+	u32 send_vcpu[AIA_MAX_SENDS];
+	u32 send_id[AIA_MAX_SENDS];
 	u64 total;			/* interrupts claimed */
 	u64 spurious;			/* external interrupts with nothing to claim */
 	u32 count[AIA_MAX_IDS];		/* claims per ID */
@@ -159,13 +173,15 @@ enum aia_send {
 	AIA_SEND_SIGNAL_MSI_BE,	/* KVM_SIGNAL_MSI to the big-endian seteipnum */
 	AIA_SEND_IRQFD,		/* eventfd of an MSI route */
 	AIA_SEND_APLIC,		/* KVM_IRQ_LINE edge on an APLIC source */
+	AIA_SEND_GUEST,		/* vCPU @from writes @id to @vcpu's IMSIC page */
 };
 
 /* One interrupt for aia_deliver(). */
 struct aia_msi {
 	enum aia_send how;
-	int vcpu;	/* SIGNAL_MSI: target vCPU */
-	u32 id;		/* SIGNAL_MSI: ID; IRQFD: route index; APLIC: source */
+	int vcpu;	/* SIGNAL_MSI, GUEST: target vCPU */
+	u32 id;		/* SIGNAL_MSI, GUEST: ID; IRQFD: route index; APLIC: source */
+	int from;	/* GUEST: the sending vCPU */
 };
 
 struct aia_route {
@@ -238,9 +254,18 @@ void aia_aplic_route(struct aia_vm *a, u32 source, int vcpu, u32 id);
 void aia_aplic_pulse(struct aia_vm *a, u32 source);
 
 /*
+ * Map the vCPUs' IMSIC pages into the guest's address space (identity), so
+ * that guests can send MSIs to each other (AIA_SEND_GUEST).
+ */
+void aia_map_imsics(struct aia_vm *a);
+
+/*
  * Send @n interrupts (each (vCPU, ID) at most once), wait until every
  * guest has claimed them and check each guest's per-ID claim counts against
  * everything sent so far: nothing lost, duplicated, misrouted or spurious.
+ * AIA_SEND_GUEST entries are handed to their senders first; the batch must
+ * also wake each sender (e.g. a SIGNAL_MSI to it), or the sender must be
+ * running, for it to send them.
  */
 void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n);
 void aia_check_counts(struct aia_vm *a);
