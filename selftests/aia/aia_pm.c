@@ -86,7 +86,8 @@ static const char *nonret_usage_path(int cpu)
 		if (!fgets(name, sizeof(name), f))
 			name[0] = 0;
 		fclose(f);
-		if (!strncmp(name, "cpu-nonretentive", 16)) {
+		/* The node name run-qemu.sh -I gives the state. */
+		if (!strcmp(name, "cpu-nonret\n")) {
 			snprintf(path, sizeof(path),
 				 "/sys/devices/system/cpu/cpu%d/cpuidle/state%d/usage", cpu, s);
 			return path;
@@ -109,7 +110,7 @@ TEST_F_TIMEOUT(aia, wakeup_after_nonretentive_idle, 200)
 
 	if (aia_nr_cpus() < 2)
 		SKIP(return, "needs 2 harts: one to idle, one to run the test");
-	ASSERT_NE(usage, NULL) TH_LOG("hart %d has no cpu-nonretentive idle state", HART);
+	ASSERT_NE(usage, NULL) TH_LOG("hart %d has no cpu-nonret idle state", HART);
 	ASSERT_GE(read_num(LOSSES), 0) TH_LOG("pm_lossy is not loaded");
 
 	/* Keep this thread off the vCPU's hart so that the hart goes idle. */

@@ -18,17 +18,17 @@ check pm_lossy_load "insmod pm_lossy.ko" insmod /lib/modules/pm_lossy.ko
 # Every hart has the state, and harts enter it.
 pm_states() {
 	for c in /sys/devices/system/cpu/cpu[0-9]*; do
-		grep -l '^cpu-nonretentive$' "$c"/cpuidle/state*/name >/dev/null 2>&1 ||
-			{ echo "${c##*/}: no cpu-nonretentive idle state"; return 1; }
+		grep -l '^cpu-nonret$' "$c"/cpuidle/state*/name >/dev/null 2>&1 ||
+			{ echo "${c##*/}: no cpu-nonret idle state"; return 1; }
 	done
 	for c in /sys/devices/system/cpu/cpu[0-9]*/cpuidle/state*; do
-		[ "$(cat "$c/name")" = cpu-nonretentive ] && echo "${c%/cpuidle/*}: usage $(cat "$c/usage")"
+		[ "$(cat "$c/name")" = cpu-nonret ] && echo "${c%/cpuidle/*}: usage $(cat "$c/usage")"
 	done
 	sleep 1
 	[ "$(cat /sys/module/pm_lossy/parameters/losses)" -gt 0 ] ||
 		{ echo "no CPU_PM_ENTER seen by pm_lossy"; return 1; }
 }
-check pm_idle_states "every hart has and enters the cpu-nonretentive idle state" pm_states
+check pm_idle_states "every hart has and enters the cpu-nonret idle state" pm_states
 
 run_test aia_pm 200 /kselftest/aia/aia_pm
 grep -E '^(not )?ok |^# aia: ' /tmp/test.log | sed "s/^/# aia_pm: /"

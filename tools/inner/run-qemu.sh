@@ -51,10 +51,9 @@ if [ $idle = 1 ]; then
 		-m "$mem" -nographic >/dev/null
 	dtc -q -I dtb -O dts "$d.orig.dtb" | awk '
 		/^\tcpus \{/ { print; in_cpus = 1; next }
-		in_cpus && /^\t\t#size-cells/ {
-			print
+		in_cpus && !done && /^\t\tcpu@[0-9a-f]+ \{/ {
 			print "\t\tidle-states {"
-			print "\t\t\tCPU_NONRET: cpu-nonretentive {"
+			print "\t\t\tCPU_NONRET: cpu-nonret {"
 			print "\t\t\t\tcompatible = \"riscv,idle-state\";"
 			print "\t\t\t\triscv,sbi-suspend-param = <0x80000000>;"
 			print "\t\t\t\tentry-latency-us = <1>;"
@@ -62,7 +61,7 @@ if [ $idle = 1 ]; then
 			print "\t\t\t\tmin-residency-us = <2>;"
 			print "\t\t\t};"
 			print "\t\t};"
-			next
+			done = 1
 		}
 		/^\t\tcpu@[0-9a-f]+ \{/ { print; print "\t\t\tcpu-idle-states = <&CPU_NONRET>;"; next }
 		/^\t};/ { in_cpus = 0 }
