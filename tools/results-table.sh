@@ -11,7 +11,7 @@ labels=() logs=()
 for a in "$@"; do labels+=("${a%%=*}"); logs+=("${a#*=}"); done
 
 # All test names, in first-seen order.
-names=$(for l in "${logs[@]}"; do grep -a '^KAIA-RESULT ' "$l" | awk '{print $2}'; done | awk '!seen[$0]++')
+names=$(for l in "${logs[@]}"; do sed -n -E 's/^(\[ *[0-9.]+\] )?(KAIA-RESULT .*)$/\2/p' "$l" | awk '{print $2}'; done | awk '!seen[$0]++')
 
 printf '| test |'; for l in "${labels[@]}"; do printf ' %s | s |' "$l"; done; printf ' notes |\n'
 printf '|---|'; for _ in "${labels[@]}"; do printf -- '---|---:|'; done; printf -- '---|\n'
@@ -19,7 +19,7 @@ for n in $names; do
 	printf '| %s |' "$n"
 	notes=
 	for l in "${logs[@]}"; do
-		line=$(grep -a "^KAIA-RESULT $n " "$l" | tail -1 || true)
+		line=$(sed -n -E "s/^(\\[ *[0-9.]+\\] )?(KAIA-RESULT $n .*)\$/\\2/p" "$l" | tail -1 || true)
 		if [ -z "$line" ]; then printf ' - | |'; continue; fi
 		read -r _ _ st secs reason <<<"$line"
 		printf ' %s | %s |' "$st" "$secs"

@@ -12,14 +12,11 @@
  *   The device's configuration checks (readback, EBUSY before and after
  *   CTRL_INIT) and bad MSIs (ID 0, ID > nr_ids, no such IMSIC, bad offset)
  *   are checked too.
- *   In EMUL mode only IDs 0..31 of each 64-ID word are used: see below.
- * gating: an MSI for a disabled ID, above eithreshold or with eidelivery
- *   off stays pending (eip) and is only taken once allowed.
  * sw_upper_ids: IDs 32..63 of each word: an EIE write reads back and MSIs
- *   with those IDs are delivered.  An expected failure (XFAIL) in EMUL mode
- *   on 7.2, whose SW interrupt file updates its 64-bit EIP/EIE words with
- *   32-bit lr.w/sc.w (imsic_mrif_atomic_rmw() in aia_imsic.c); an XPASS
- *   fails the binary, to drop the mark once fixed.
+ *   with those IDs are delivered, in every mode.  7.2's SW interrupt file
+ *   (EMUL, and AUTO without a guest file) lost them: it updated its 64-bit
+ *   EIP/EIE words with 32-bit lr.w/sc.w (imsic_mrif_atomic_rmw()); 7.3
+ *   fixed that with a try_cmpxchg loop.
  * hgei_debugfs: with the Rust provider (kvm_riscv_aia debugfs), each vCPU
  *   of a HWACCEL/AUTO VM owns exactly one HGEI line on its hart while it
  *   runs (none in EMUL), and no line is owned after the VM is destroyed.
@@ -71,17 +68,13 @@ FIXTURE_TEARDOWN(aia)
 {
 }
 
-/*
- * The test IDs this VM has (nr_ids may be below 255); in EMUL mode only
- * those a SW file can take (see aia_sw_file_id_ok(), and sw_upper_ids).
- */
+/* The test IDs this VM has (nr_ids may be below 255). */
 static int vm_ids(struct aia_vm *a, u32 *ids)
 {
-	bool sw = a->mode == KVM_DEV_RISCV_AIA_MODE_EMUL;
 	int i, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(test_ids); i++)
-		if (test_ids[i] <= a->nr_ids && (!sw || aia_sw_file_id_ok(test_ids[i])))
+		if (test_ids[i] <= a->nr_ids)
 			ids[n++] = test_ids[i];
 	return n;
 }
@@ -315,7 +308,7 @@ TEST_F_TIMEOUT(aia, gating, 60)
 	aia_vm_free(a);
 }
 
-/* IDs in the upper half of each EIE/EIP word (aia_sw_file_id_ok()). */
+/* IDs in the upper half of each EIE/EIP word. */
 static const u32 upper_ids[] = { 40, 100, 170, 250 };
 
 static void guest_upper_ids(void)
@@ -337,19 +330,12 @@ static void guest_upper_ids(void)
 	GUEST_DONE();
 }
 
-/*
- * Expected to fail in EMUL mode on 7.2: its SW file keeps only the low 32
- * bits of each 64-bit EIE word (lr.w/sc.w in imsic_mrif_atomic_rmw()).
- */
 TEST_F_TIMEOUT(aia, sw_upper_ids, 60)
 {
 	struct kvm_vcpu *vcpu;
 	struct aia_vm *a;
 	int i;
 
-	if (variant->mode == KVM_DEV_RISCV_AIA_MODE_EMUL)
-		snprintf(_metadata->results->reason, sizeof(_metadata->results->reason),
-			 "7.2's SW file drops bits 32-63 of each EIE/EIP word (lr.w/sc.w in imsic_mrif_atomic_rmw)");
 	a = aia_vm_create(variant->mode, 1, guest_upper_ids);
 	vcpu = a->vcpus[0];
 	aia_enable_all_ids(a);
@@ -365,8 +351,6 @@ TEST_F_TIMEOUT(aia, sw_upper_ids, 60)
 	ASSERT_EQ(run_to_sync(vcpu), 0);
 	aia_vm_free(a);
 }
-
-XFAIL_ADD(aia, emul, sw_upper_ids);
 
 TEST_F_TIMEOUT(aia, hgei_debugfs, 60)
 {

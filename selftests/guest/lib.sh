@@ -6,7 +6,8 @@ KAIA_BAD='WARNING:|-----\[ cut here \]|BUG:|Oops|Kernel panic|Unable to handle k
 
 kparam() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 
-result() { echo "KAIA-RESULT $1 $2 $3 $4"; }
+# Through the kernel log (see init): a whole line on the console.
+result() { echo "KAIA-RESULT $1 $2 $3 $4" >/dev/kmsg 2>/dev/null || echo "KAIA-RESULT $1 $2 $3 $4"; }
 
 # Clear the kernel log ring so the next check only sees new lines (they were
 # already printed on the console).

@@ -11,17 +11,18 @@
 #                    [-a "extra kernel args"] [-m MEM] [-q (quiet console)]
 #                    [-A aplic-imsic|none (machine AIA; none = PLIC, no AIA)]
 #                    [-I (a non-retentive SBI idle state for every hart)]
+#                    [-T single|multi (TCG threads, default single: see Documentation/design.md)]
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
 
 flavour=$1 job=$2
 shift 2
-smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0
-while getopts s:g:t:a:m:qA:I o; do
+smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0 tcg=${KAIA_TCG:-single}
+while getopts s:g:t:a:m:qA:IT: o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
 	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
-	I) idle=1 ;;
+	I) idle=1 ;; T) tcg=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -75,13 +76,13 @@ echo "[kvm-aia] booting $flavour on $machine -smp $smp (job $job, timeout ${tmo}
 t0=$(date +%s)
 set +e
 # The console goes to the log; our result lines are echoed live on stderr.
-timeout -s KILL "$tmo" qemu-system-riscv64 \
+timeout -s KILL "$tmo" qemu-system-riscv64 -accel tcg,thread="$tcg" \
 	-M "$machine" -cpu "$cpu" "${dtb[@]}" \
 	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
-	-append "console=ttyS0 rdinit=/init panic=-1 kunit.enable=1 kunit.autorun=1 kaia.job=$job kaia.guests=$guests $extra" \
+	-append "console=ttyS0 rdinit=/init panic=-1 printk.devkmsg=on kunit.enable=1 kunit.autorun=1 kaia.job=$job kaia.guests=$guests $extra" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
-	if [ $quiet = 1 ]; then grep --line-buffered -E '^KAIA-' >&2; else cat >&2; fi
+	if [ $quiet = 1 ]; then grep --line-buffered -E '^(\[ *[0-9.]+\] )?KAIA-' >&2; else cat >&2; fi
 qrc=${PIPESTATUS[0]}
 set -e
 dt=$(( $(date +%s) - t0 ))
@@ -97,13 +98,16 @@ emit() { # status name secs reason
 	*) echo "not ok $n - $flavour/$2 # ${3}s ${4}" ; failed=$((failed + 1)) ;;
 	esac >>"$tap"
 }
-if grep -q '^KAIA-BOOT' "$log"; then emit pass boot "$dt"; else emit fail boot "$dt" "guest never reached /init"; fi
+# The guest writes its KAIA- lines to the kernel log: "[  1.23] KAIA-...".
+# Only whole kernel log records count, not a job echoing the log.
+kaia_lines() { sed -n -E 's/^(\[ *[0-9]+\.[0-9]+\] )?(KAIA-[A-Z]+ .*)$/\2/p' "$log" | grep "^$1" || true; }
+if [ -n "$(kaia_lines KAIA-BOOT)" ]; then emit pass boot "$dt"; else emit fail boot "$dt" "guest never reached /init"; fi
 while read -r _ name status secs reason; do
 	emit "$status" "$name" "$secs" "$reason"
-done < <(grep -a '^KAIA-RESULT ' "$log")
+done < <(kaia_lines 'KAIA-RESULT ')
 if [ "$qrc" = 137 ]; then
 	emit fail completed "$dt" "QEMU killed after ${tmo}s (hang)"
-elif ! grep -q '^KAIA-END' "$log"; then
+elif [ -z "$(kaia_lines KAIA-END)" ]; then
 	emit fail completed "$dt" "guest job did not finish (QEMU exit $qrc)"
 else
 	emit pass completed "$dt"

@@ -694,9 +694,8 @@ static void aia_dump_vcpu_place(struct aia_vm *a, int v)
 /*
  * A guest did not claim everything in time: tell whether its vCPU sleeps in
  * WFI with the MSIs pending (a signal that kicks it out of KVM_RUN lets it
- * claim them: a lost wake-up) or whether they are gone.  Lost MSIs always
- * fail the test; a lost wake-up too, unless a->lost_wakeups_ok (then it is
- * counted in a->lost_wakeups).
+ * claim them: a lost wake-up) or whether they are gone.  Either fails the
+ * test: no tolerance.
  */
 static void aia_deliver_timeout(struct aia_vm *a, int v)
 {
@@ -717,12 +716,6 @@ static void aia_deliver_timeout(struct aia_vm *a, int v)
 	a->timeout_s = 5;
 	kicked = aia_wait_until(a, r->sync_val >= a->expect_total[v] || r->exited);
 	a->timeout_s = timeout;
-	if (kicked && !r->exited && a->lost_wakeups_ok) {
-		a->lost_wakeups++;
-		fprintf(stderr, "vCPU %d: lost wake-up: %lu of %lu claimed in %ds, all if kicked\n",
-			v, claimed, a->expect_total[v], timeout);
-		return;
-	}
 	aia_dump_counts(a, v);
 	TEST_FAIL("vCPU %d claimed %lu of %lu interrupts in %ds; %s", v, claimed,
 		  a->expect_total[v], timeout,

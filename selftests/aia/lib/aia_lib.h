@@ -44,18 +44,6 @@
 #define AIA_APLIC_TARGET_HART_SHIFT	18
 
 /*
- * IDs a software interrupt file (EMUL mode, AUTO mode without a guest file)
- * can take: 7.2's aia_imsic.c updates the SW file's 64-bit eip/eie words
- * with lr.w/sc.w (imsic_mrif_atomic_rmw), so on rv64 bits 32..63 of each
- * word cannot be enabled and read back wrongly.  aia_delivery's
- * sw_upper_ids test checks those IDs and is an expected failure in EMUL.
- */
-static inline bool aia_sw_file_id_ok(u32 id)
-{
-	return id % 64 < 32;
-}
-
-/*
  * An expected failure (XFAIL_ADD) that passes is stale: make the binary fail
  * (kselftest_harness reports XPASS as a pass).  Use once, in a test file.
  */
@@ -214,12 +202,6 @@ struct aia_vm {
 	u32 aplic_id[AIA_NR_SOURCES + 1];
 	/* aia_deliver() waits this long for the guests' claims. */
 	int timeout_s;
-	/*
-	 * A guest that claims nothing more until its vCPU is kicked out of
-	 * KVM_RUN (asleep in WFI with the MSIs pending): fail, or count it.
-	 */
-	bool lost_wakeups_ok;
-	int lost_wakeups;
 };
 
 /* VM with nr_vcpus vCPUs running guest_code (aia_guest_main if NULL) and
