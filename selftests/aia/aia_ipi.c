@@ -121,7 +121,7 @@ TEST_F_TIMEOUT(aia, ipi_shared_harts, 300)
 		}
 		aia_deliver(a, m, k);
 	}
-	ksft_print_msg("aia: %s: %d vCPUs on %d harts, %d rounds of %d guest-to-guest MSIs: none lost\n",
+	ksft_print_msg("aia: %s: %d vCPUs, %d harts, %d rounds of %d guest MSIs: none lost\n",
 		       aia_mode_name(variant->mode), n, harts, NR_ROUNDS, n * n);
 
 	aia_stop_all(a);

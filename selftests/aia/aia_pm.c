@@ -133,7 +133,7 @@ TEST_F_TIMEOUT(aia, wakeup_after_nonretentive_idle, 200)
 		loss0 = read_num(LOSSES);
 		for (t = 0; read_num(usage) <= idle0 || read_num(LOSSES) <= loss0; t++) {
 			ASSERT_LT(t, 10000)
-				TH_LOG("round %d: hart %d never entered non-retentive idle", i, HART);
+				TH_LOG("round %d: hart %d never went idle", i, HART);
 			usleep(1000);
 		}
 		ASSERT_TRUE(vcpu_get_stat(vcpu, blocking))
@@ -144,7 +144,7 @@ TEST_F_TIMEOUT(aia, wakeup_after_nonretentive_idle, 200)
 		aia_deliver(a, &m, 1);
 		ASSERT_GT(vcpu_get_stat(vcpu, halt_wakeup), halts);
 	}
-	ksft_print_msg("aia: %s: %d wake-ups after non-retentive idle on hart %d (%ld idle entries, %ld CSR losses)\n",
+	ksft_print_msg("aia: %s: %d wake-ups after idle on hart %d (%ld entries, %ld CSR losses)\n",
 		       aia_mode_name(variant->mode), NR_ROUNDS, HART, read_num(usage),
 		       read_num(LOSSES));
 

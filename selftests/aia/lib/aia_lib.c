@@ -91,8 +91,7 @@ static void aia_guest_send(struct aia_guest_vcpu *g, u64 seq)
 	u32 i, n = READ_ONCE(g->nr_sends);
 
 	for (i = 0; i < n && i < AIA_MAX_SENDS; i++)
-		WRITE_ONCE(*(volatile u32 *)(AIA_IMSIC_GPA +
-					     READ_ONCE(g->send_vcpu[i]) * AIA_IMSIC_PAGE),
+		WRITE_ONCE(*(u32 *)(AIA_IMSIC_GPA + READ_ONCE(g->send_vcpu[i]) * AIA_IMSIC_PAGE),
 			   READ_ONCE(g->send_id[i]));
 	WRITE_ONCE(g->send_done, seq);
 }
