@@ -52,12 +52,14 @@ step() {
 
 # Take a QEMU run's TAP and add its counts to ours.
 guest_tier() {
-	local flavour=$1 job=$2 rc p f s
+	local flavour=$1 job=$2 name=$1-$2 rc p f s
 	shift 2
+	# -N NAME first: the run's name (logs, counts) if not FLAVOUR-JOB.
+	if [ "${1:-}" = -N ]; then name=$2; shift 2; fi
 	# Never read a previous run's counts if this one dies early.
-	rm -f "$KVM_AIA_CACHE/work/logs/$flavour-$job.counts"
-	inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" "$job" -q \
-		-s "$smp" -g "$guests" "$@" >"$steplog/qemu-$flavour-$job.tap"
+	rm -f "$KVM_AIA_CACHE/work/logs/$name.counts"
+	inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" "$job" -q -N "$name" \
+		-s "$smp" -g "$guests" "$@" >"$steplog/qemu-$name.tap"
 	rc=$?
 	# Renumber the guest's TAP lines into ours.
 	while IFS= read -r l; do
@@ -67,8 +69,8 @@ guest_tier() {
 			echo "$l" | sed "s/^\(not \)\?ok [0-9]* /\1ok $n /"
 			;;
 		esac
-	done <"$steplog/qemu-$flavour-$job.tap"
-	read -r p f s _ <"$KVM_AIA_CACHE/work/logs/$flavour-$job.counts" 2>/dev/null || { p=0 f=1 s=0; }
+	done <"$steplog/qemu-$name.tap"
+	read -r p f s _ <"$KVM_AIA_CACHE/work/logs/$name.counts" 2>/dev/null || { p=0 f=1 s=0; }
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	return $rc
 }
@@ -146,8 +148,10 @@ for f in $flavours; do
 	*) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" || true ;;
 	esac
 	case $f in *debug) ;; *)
-		# A real VMM: QEMU -accel kvm boots SMP L2 guests in every mode.
+		# A real VMM: QEMU -accel kvm boots SMP L2 guests in every mode;
+		# then on a machine with one guest file per hart, overcommitted.
 		guest_tier "$f" vmm -t 2400 || true
+		guest_tier "$f" vmm -N "$f-vmm-g1" -g 1 -t 1200 || true
 		# CPU PM: harts in non-retentive idle under blocked vCPUs.
 		step "pm-module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" --pm &&
 			guest_tier "$f" pm -I -t 900 || true

@@ -5,8 +5,18 @@
 # -accel kvm,riscv-aia=MODE, which creates the in-kernel AIA device itself.
 # Per mode and per L2 size (2 vCPUs, and two vCPUs per hart so that harts
 # hand out more than one line each), the L2 guest must boot to its /init
-# and power off, with its IPIs through the IMSIC; on the module's kernel the
-# lines are owned on the right harts while it runs and all free after.
+# and power off, with its IPIs through the IMSIC and its UART interrupt
+# through the in-kernel APLIC (MSI mode); on the module's kernel the lines
+# are owned on the right harts while it runs and all free after.
+#
+# The sizes come from the machine: harts, and guest files per hart (the
+# module's debugfs, or the kernel's "AIA available with N" line).  HWACCEL
+# gets at most as many vCPUs as one hart has guest files, so that any
+# placement of the vCPU threads fits.  When the machine has few enough
+# guest files (harts * files + 1 <= 8 L2 vCPUs, e.g. aia-guests=1), the job
+# also overcommits them: AUTO must still boot (some vCPUs fall back to
+# software files) and HWACCEL must stop with KVM_EXIT_FAIL_ENTRY, detected
+# from QEMU's own report, not by a timeout.
 #
 # Sourced by check.sh (after kvm.ko and the module are loaded) or run alone
 # (kaia.job=vmm), which loads them itself.
@@ -20,10 +30,7 @@ if ! [ -d /sys/module/kvm ]; then
 fi
 dbg=/sys/kernel/debug/kvm_riscv_aia
 
-vmm_qemu() {
-	LD_LIBRARY_PATH=/vmm/usr/lib/riscv64-linux-gnu:/vmm/lib/riscv64-linux-gnu \
-		/vmm/usr/bin/qemu-system-riscv64 "$@"
-}
+vmm_lib=/vmm/usr/lib/riscv64-linux-gnu:/vmm/lib/riscv64-linux-gnu
 
 # Owned lines per hart from the module's debugfs, "cpu0=2 cpu1=2".
 vmm_owned() {
@@ -43,19 +50,25 @@ vmm_all_free() {
 	done
 }
 
-# vmm_run NAME MODE VCPUS TIMEOUT: boot L2, wait for L2-DONE and QEMU's exit.
+# vmm_run NAME MODE VCPUS TIMEOUT [fail_entry]: boot L2, wait for L2-DONE
+# and QEMU's exit; with "fail_entry", expect QEMU to report KVM_RUN's
+# KVM_EXIT_FAIL_ENTRY (9) instead, within TIMEOUT.
 vmm_run() {
-	name=$1 mode=$2 n=$3 tmo=$4
+	name=$1 mode=$2 n=$3 tmo=$4 expect=${5:-boot}
 	klog_mark
 	rm -f /tmp/l2.log
 	t0=$(date +%s)
-	vmm_qemu -M virt,aia=aplic-imsic -accel kvm,riscv-aia="$mode" -cpu host \
+	# A simple command in the background, so that $! is QEMU itself (env
+	# execs it) and kill reaches it.  "quiet": the L2 kernel's console
+	# messages would otherwise run into the lines of its /init.
+	env LD_LIBRARY_PATH="$vmm_lib" /vmm/usr/bin/qemu-system-riscv64 \
+		-M virt,aia=aplic-imsic -accel kvm,riscv-aia="$mode" -cpu host -d unimp \
 		-smp "$n" -m 256M -nographic -no-reboot -bios none \
 		-kernel /vmm/Image -initrd /vmm/l2-initrd.cpio \
-		-append "console=ttyS0 rdinit=/init panic=-1" \
+		-append "console=ttyS0 rdinit=/init panic=-1 quiet" \
 		</dev/null >/tmp/l2.log 2>&1 &
 	pid=$!
-	owned= reason= sgei0=$(grep riscv-kvm /proc/interrupts | tr -s ' ')
+	owned= reason= failed= sgei0=$(grep riscv-kvm /proc/interrupts | tr -s ' ')
 	while :; do
 		dt=$(( $(date +%s) - t0 ))
 		if ! kill -0 $pid 2>/dev/null; then
@@ -67,9 +80,10 @@ vmm_run() {
 			break
 		fi
 		# QEMU stops the VM (it does not exit) when KVM_RUN fails.
-		if grep -q -m1 -E 'kvm run failed|KVM_EXIT|unhandled exit|error: kvm' /tmp/l2.log; then
+		if grep -q -m1 -E 'un-handled exit reason|kvm run failed|error: kvm' /tmp/l2.log; then
 			kill -9 $pid
-			reason="KVM_RUN failed: $(grep -m1 -E 'kvm run failed|KVM_EXIT|unhandled exit|error: kvm' /tmp/l2.log)"
+			failed=$(grep -m1 -E 'un-handled exit reason|kvm run failed|error: kvm' /tmp/l2.log)
+			reason="KVM_RUN failed: $failed"
 			break
 		fi
 		if [ -z "$owned" ] && [ -d "$dbg" ] && grep -q 'L2-IDLE' /tmp/l2.log; then
@@ -83,7 +97,13 @@ vmm_run() {
 	echo "# $name: riscv-kvm before: $sgei0"
 	echo "# $name: riscv-kvm after:  $(grep riscv-kvm /proc/interrupts | tr -s ' ')"
 	[ -n "$owned" ] && echo "# $name: lines owned while L2 ran: $owned"
-	if [ -z "$reason" ]; then
+	if [ "$expect" = fail_entry ]; then
+		# HWACCEL without a free guest file: KVM_EXIT_FAIL_ENTRY.
+		case $failed in
+		*"un-handled exit reason 9"*) reason= ;;
+		*) reason="expected KVM_EXIT_FAIL_ENTRY (9), got: ${reason:-the guest ran}" ;;
+		esac
+	elif [ -z "$reason" ]; then
 		# The L2 kernel's console lines can run into init's: no anchors.
 		if ! grep -q 'L2-DONE' /tmp/l2.log; then
 			reason="L2 did not reach L2-DONE (QEMU exited)"
@@ -91,12 +111,16 @@ vmm_run() {
 			reason="L2 did not bring up $n CPUs: $(grep 'L2-BOOT' /tmp/l2.log)"
 		elif ! grep -q 'L2-IMSIC.*providing IPIs' /tmp/l2.log; then
 			reason="L2 IPIs do not go through the IMSIC"
+		elif ! grep 'L2-IRQ.*APLIC-MSI.*ttyS0' /tmp/l2.log |
+			awk '{ for (i = 3; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { exit !(s > 0) }'; then
+			reason="no UART interrupt through the in-kernel APLIC"
 		fi
 	fi
 	if [ -z "$reason" ] && [ -d "$dbg" ]; then
 		# AUTO and HWACCEL vCPUs take guest files; EMUL none.
-		case $mode in
-		emul) echo "$owned" | grep -q '=[1-9]' && reason="EMUL VM owned lines: $owned" ;;
+		case $expect/$mode in
+		fail_entry/*) ;;
+		*/emul) echo "$owned" | grep -q '=[1-9]' && reason="EMUL VM owned lines: $owned" ;;
 		*) echo "$owned" | grep -q '=[1-9]' || reason="no line owned while L2 ran: '$owned'" ;;
 		esac
 		i=0
@@ -116,9 +140,34 @@ vmm_run() {
 	fi
 }
 
+# The machine: harts and guest files per hart (the smallest hart's).
 harts=$(nproc)
+if [ -f "$dbg/nr_hgei" ]; then
+	files=$(cat "$dbg/nr_hgei")
+else
+	files=$(dmesg | sed -n 's/.*AIA available with \([0-9]*\) guest external interrupts.*/\1/p' | tail -1)
+fi
+files=${files:-0}
+max_l2=8	# NR_CPUS of the L2 kernel (configs/qemu-aia.config)
+per_hart=$((2 * harts))
+[ $per_hart -le $max_l2 ] || per_hart=$max_l2
+echo "# vmm: $harts harts, $files guest files per hart"
+
 for mode in emul hwaccel auto; do
-	vmm_run "vmm_${mode}_2vcpu" "$mode" 2 300
+	small=2 big=$per_hart
+	if [ $mode = hwaccel ]; then
+		# Any placement of the vCPU threads must fit one hart's files.
+		[ $small -le "$files" ] || small=$files
+		[ $big -le "$files" ] || big=$files
+	fi
+	[ "$small" -ge 1 ] && vmm_run "vmm_${mode}_${small}vcpu" "$mode" "$small" 300
 	# Two vCPUs per hart: each hart hands out lines 1 and 2.
-	vmm_run "vmm_${mode}_$((2 * harts))vcpu" "$mode" $((2 * harts)) 300
+	[ "$big" -gt "$small" ] && vmm_run "vmm_${mode}_${big}vcpu" "$mode" "$big" 300
 done
+
+# More L2 vCPUs than guest files on all harts together.
+over=$((harts * files + 1))
+if [ "$files" -ge 1 ] && [ $over -le $max_l2 ]; then
+	vmm_run "vmm_auto_overcommit_${over}vcpu" auto $over 300
+	vmm_run "vmm_hwaccel_overcommit_${over}vcpu" hwaccel $over 120 fail_entry
+fi

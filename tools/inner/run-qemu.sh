@@ -11,6 +11,7 @@
 #                    [-a "extra kernel args"] [-m MEM] [-q (quiet console)]
 #                    [-A aplic-imsic|none (machine AIA; none = PLIC, no AIA)]
 #                    [-I (a non-retentive SBI idle state for every hart)]
+#                    [-N NAME (log and counts name; default FLAVOUR-JOB)]
 #                    [-T single|multi (TCG threads, default single: see Documentation/design.md)]
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
@@ -18,11 +19,12 @@
 flavour=$1 job=$2
 shift 2
 smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0 tcg=${KAIA_TCG:-single}
-while getopts s:g:t:a:m:qA:IT: o; do
+name=$flavour-$job
+while getopts s:g:t:a:m:qA:IT:N: o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
 	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
-	I) idle=1 ;; T) tcg=$OPTARG ;;
+	I) idle=1 ;; T) tcg=$OPTARG ;; N) name=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -31,7 +33,7 @@ out=$(out_dir "$flavour")
 [ -f "$out/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
 initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" "$job" | tail -1)
 mkdir -p "$KAIA_CACHE/logs"
-log=$KAIA_CACHE/logs/$flavour-$job.log
+log=$KAIA_CACHE/logs/$name.log
 # A second run of the same flavour/job must not clobber a running one.
 exec 9>"$log.lock"
 flock -n 9 || { echo "another $flavour/$job run is using $log" >&2; exit 1; }
@@ -47,7 +49,7 @@ if [ $idle = 1 ]; then
 	# QEMU's own device tree for this machine, plus a non-retentive idle
 	# state (SBI HSM default non-retentive suspend) for every hart: the
 	# cpuidle-riscv-sbi driver then runs the CPU PM notifiers around it.
-	d=$KAIA_CACHE/logs/$flavour-$job
+	d=$KAIA_CACHE/logs/$name
 	qemu-system-riscv64 -M "$machine,dumpdtb=$d.orig.dtb" -cpu "$cpu" -smp "$smp" \
 		-m "$mem" -nographic >/dev/null
 	dtc -q -I dtb -O dts "$d.orig.dtb" | awk '
@@ -120,5 +122,5 @@ echo "1..$n"
 cat "$tap"
 rm -f "$tap"
 echo "# $flavour/$job: $passed passed, $failed failed, $skipped skipped in ${dt}s (log: $log)"
-echo "$passed $failed $skipped $dt" >"$KAIA_CACHE/logs/$flavour-$job.counts"
+echo "$passed $failed $skipped $dt" >"$KAIA_CACHE/logs/$name.counts"
 [ $failed = 0 ]
