@@ -3,8 +3,9 @@
 #
 # "make run": build what is missing, boot QEMU's virt machine with AIA
 # (aplic-imsic) and guest files, load KVM (and kvm_riscv_aia.ko for the
-# rust flavour), and show the AIA state: the kernel's AIA line, per-hart
-# guest external interrupt lines, the SGEI interrupt.
+# rust flavour), run a real guest on it (QEMU -accel kvm,riscv-aia=auto,
+# two vCPUs per hart) and show each hart's lines, their owners and the SGEIs
+# before, while and after it runs (selftests/guest/show.sh).
 #
 # Environment: KAIA_FLAVOUR (rust), KAIA_SMP (2), KAIA_GUESTS (5).
 set -euo pipefail
@@ -13,11 +14,32 @@ here=$(cd "$(dirname "$0")" && pwd)
 flavour=${KAIA_FLAVOUR:-rust}
 inroot() { bash "$here/in-root.sh" "$@"; }
 
-bash "$here/provision-root.sh" >/dev/null
-inroot bash /kaia/src/tools/inner/build-kernel.sh stock
-[ "$flavour" = stock ] || inroot bash /kaia/src/tools/inner/build-kernel.sh "$flavour"
+# Building is quiet unless it fails (logs in the cache).
+mkdir -p "$KVM_AIA_CACHE/work/logs"
+blog=$KVM_AIA_CACHE/work/logs/run-build.log
+quiet() { "$@" >>"$blog" 2>&1 || { tail -n 30 "$blog" >&2; die "failed: $*"; }; }
+: >"$blog"
+KAIA_ROOT=$(bash "$here/provision-root.sh" 2>>"$blog" | tail -1)
+[ -f "$KAIA_ROOT/kvm-aia-versions.txt" ] || { tail -n 30 "$blog" >&2; die "no toolchain root"; }
+export KAIA_ROOT
+log "building what is missing (log: $blog)"
+quiet inroot bash /kaia/src/tools/inner/build-kernel.sh stock
+[ "$flavour" = stock ] || quiet inroot bash /kaia/src/tools/inner/build-kernel.sh "$flavour"
 if [ "$flavour" != stock ] && [ "$flavour" != debug ]; then
-	inroot bash /kaia/src/tools/inner/build-module.sh "$flavour" >/dev/null
+	quiet inroot bash /kaia/src/tools/inner/build-module.sh "$flavour"
 fi
-inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" show \
-	-s "${KAIA_SMP:-2}" -g "${KAIA_GUESTS:-5}" -t 300 >/dev/null
+quiet inroot bash /kaia/src/tools/inner/build-vmm.sh
+log "$(grep -E '^(linux-source|rustc:|qemu:)' "$KAIA_ROOT/kvm-aia-versions.txt" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
+# Only the job's display lines (KAIA-SHOW, through the guest's kernel log)
+# reach the terminal; the console log stays in the cache.  KUnit does not
+# run (its deliberate bad frees would show in the counters).
+set +e
+inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" show -q -a kunit.autorun=0 \
+	-s "${KAIA_SMP:-2}" -g "${KAIA_GUESTS:-5}" -t 600 2>&1 >"$KVM_AIA_CACHE/work/logs/run.tap" |
+	sed -n -E 's/^(\[ *[0-9.]+\] )?KAIA-SHOW ?//p'
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" != 0 ]; then
+	grep '^not ok' "$KVM_AIA_CACHE/work/logs/run.tap" >&2
+	die "make run failed (console log: $KVM_AIA_CACHE/work/logs/$flavour-show.log)"
+fi
