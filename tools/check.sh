@@ -136,6 +136,16 @@ negative() {
 	grep -a -q 'deliberate warning' "$KVM_AIA_CACHE/work/logs/stock-negative.log"
 }
 [ $ok = 1 ] && step harness-catches-warn negative
+# Harness self-test: a job that reports fewer results than it declared
+# (as one that dies half-way would) must fail the run, and say why.
+truncated() {
+	if inroot bash /kaia/src/tools/inner/run-qemu.sh stock truncated -q -t 300; then
+		echo "the bench passed a run that lost two declared results"
+		return 1
+	fi
+	grep -a -q 'KAIA-PLAN truncated_third' "$KVM_AIA_CACHE/work/logs/stock-truncated.log"
+}
+[ $ok = 1 ] && step harness-catches-truncation truncated
 for f in $flavours; do
 	[ $ok = 1 ] || break
 	# kvm_riscv_aia.ko links against the patched kvm.ko only; the stock

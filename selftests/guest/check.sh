@@ -6,6 +6,45 @@
 
 guests=$(kparam kaia.guests)
 flavour=$(cat /kaia/flavour)
+only=$(kparam kaia.only)
+long=$(kparam kaia.long)
+aia_ko=/lib/modules/kvm_riscv_aia.ko
+aia_tests="aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi"
+
+# The curated KVM selftests selected by kaia.only, one line each:
+# "<xfail 0|1> <long 0|1> <name> <budget> [args] [# reason]".
+# List lines: [xfail] <binary>[:<label>] <budget> [args] [# reason]
+selected_tests() {
+	grep -v '^#' /kaia/kvm-selftests.list | while read -r line; do
+		xfail=0 islong=0
+		case $line in xfail\ *) line=${line#xfail } xfail=1 ;; esac
+		case $line in long\ *) line=${line#long } islong=1 ;; esac
+		set -- ${line%%#*}
+		[ $# -ge 2 ] || continue
+		bin=${1%%:*}
+		case ",${only:-$1}," in *",$1,"* | *",$bin,"*) ;; *) continue ;; esac
+		echo "$xfail $islong $line"
+	done
+}
+selected() { case ",${only:-$1}," in *",$1,"*) return 0 ;; esac; return 1; }
+# The heterogeneous-harts check needs the module and a second hart.
+hetero=0
+if [ -f $aia_ko ] && [ -x /kselftest/aia/aia_exhaustion ] &&
+	[ -d /sys/devices/system/cpu/cpu1 ] && selected aia_hetero; then
+	hetero=1
+fi
+
+# Everything this job reports, declared first.
+plan kvm_load
+[ -f $aia_ko ] && plan aia_module_load
+plan aia_available sgei_irq load_clean
+[ -f $aia_ko ] && plan aia_kunit aia_debugfs aia_unload_busy aia_hotplug_idle \
+	aia_hotplug_idle_clean aia_cycles aia_cycles_clean kmemleak
+plan $(selected_tests | awk '{ print $3 }')
+for name in $aia_tests; do selected "$name" && plan "$name"; done
+[ $hetero = 1 ] && plan aia_hetero_load aia_hetero_state aia_exhaustion:hetero aia_hetero_restore
+[ -f $aia_ko ] && plan aia_module_unload
+plan kvm_unload unload_clean
 
 # 1. kvm.ko (and the AIA provider module when this flavour has one).
 klog_mark
@@ -44,22 +83,14 @@ if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 fi
 
 # 2. The kernel tree's KVM selftests (kaia.only=a,b,c runs just those).
-# List lines: [xfail] <binary>[:<label>] <budget> [args] [# reason]
-only=$(kparam kaia.only)
-long=$(kparam kaia.long)
-grep -v '^#' /kaia/kvm-selftests.list | while read -r line; do
-	xfail= islong=
-	case $line in xfail\ *) line=${line#xfail } xfail=1 ;; esac
-	case $line in long\ *) line=${line#long } islong=1 ;; esac
+selected_tests | while read -r xfail islong line; do
 	why=
 	case $line in *\#*) why=${line#*# } line=${line%%#*} ;; esac
 	set -- $line
-	[ $# -ge 2 ] || continue
 	name=$1 budget=$2
 	shift 2
 	bin=${name%%:*}
-	case ",${only:-$name}," in *",$name,"* | *",$bin,"*) ;; *) continue ;; esac
-	if [ -n "$islong" ] && [ "$long" != 1 ]; then
+	if [ "$islong" = 1 ] && [ "$long" != 1 ]; then
 		result "$name" skip 0 "long test (${why:-over ${budget}s}): run with KAIA_LONG=1"
 		continue
 	fi
@@ -68,14 +99,15 @@ grep -v '^#' /kaia/kvm-selftests.list | while read -r line; do
 		continue
 	fi
 	echo "# running $name (budget ${budget}s) $*"
-	KAIA_XFAIL=${xfail:+${why:-no reason given}}
+	KAIA_XFAIL=
+	[ "$xfail" = 1 ] && KAIA_XFAIL=${why:-no reason given}
 	run_test "$name" "$budget" "/kselftest/$bin" "$@"
 done
 
 # 3. AIA selftests (selftests/aia/, in /kselftest/aia/), budget 120 s each.
 # Their sub-test TAP lines and "# aia: " diagnostics are shown even on a pass.
-for name in aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi; do
-	case ",${only:-$name}," in *",$name,"*) ;; *) continue ;; esac
+for name in $aia_tests; do
+	selected "$name" || continue
 	if [ ! -x "/kselftest/aia/$name" ]; then
 		result "$name" fail 0 "binary missing from the initramfs"
 		continue
@@ -91,9 +123,7 @@ done
 # every hart the same HGEIE width, so the module's debug-only parameters
 # cap hart 1 at 3 lines; aia_exhaustion then probes each hart's real free
 # lines and checks them against debugfs.
-if [ -f /lib/modules/kvm_riscv_aia.ko ] && [ -x /kselftest/aia/aia_exhaustion ] &&
-	[ -d /sys/devices/system/cpu/cpu1 ]; then
-	case ",${only:-aia_hetero}," in *",aia_hetero,"*)
+if [ $hetero = 1 ]; then
 	klog_mark
 	hetero_load() {
 		rmmod kvm_riscv_aia &&
@@ -113,8 +143,6 @@ if [ -f /lib/modules/kvm_riscv_aia.ko ] && [ -x /kselftest/aia/aia_exhaustion ] 
 	grep -E '^(not )?ok |^# aia: ' /tmp/test.log | sed "s/^/# aia_exhaustion:hetero: /"
 	check aia_hetero_restore "reload without the cap" \
 		sh -c 'rmmod kvm_riscv_aia && insmod /lib/modules/kvm_riscv_aia.ko'
-	;;
-	esac
 fi
 
 # 4. Unload (refused while VMs exist is tested by the AIA selftests).
@@ -125,3 +153,4 @@ klog_mark
 check kvm_unload "rmmod kvm" rmmod kvm
 bad=$(klog_bad)
 check unload_clean "no kernel warning while unloading: $bad" test -z "$bad"
+exit 0

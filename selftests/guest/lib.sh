@@ -6,6 +6,16 @@ KAIA_BAD='WARNING:|-----\[ cut here \]|BUG:|Oops|Kernel panic|Unable to handle k
 
 kparam() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 
+# plan NAME...: the results this job will emit, declared before the first
+# of them.  run-qemu.sh fails a run whose results differ from its plan: a
+# declared result missing (the job died or skipped a part), one reported
+# twice, or one not declared.
+plan() {
+	for n in "$@"; do
+		echo "KAIA-PLAN $n" >/dev/kmsg 2>/dev/null || echo "KAIA-PLAN $n"
+	done
+}
+
 # Through the kernel log (see init): a whole line on the console.
 result() { echo "KAIA-RESULT $1 $2 $3 $4" >/dev/kmsg 2>/dev/null || echo "KAIA-RESULT $1 $2 $3 $4"; }
 

@@ -4,6 +4,7 @@
 # still load and run VMs without AIA, and kvm_riscv_aia.ko must refuse to
 # load with ENODEV and a clear message.
 . /kaia/lib.sh
+plan kvm_load_noaia aia_refuses_noaia aia_refusal_message vm_without_aia noaia_clean
 klog_mark
 check kvm_load_noaia "insmod kvm.ko without AIA" insmod /lib/modules/kvm.ko
 if insmod /lib/modules/kvm_riscv_aia.ko 2>/tmp/insmod.err; then
@@ -17,3 +18,4 @@ check aia_refusal_message "kernel log explains the refusal" \
 check vm_without_aia "a VM runs on kvm.ko alone" timeout 60 /kselftest/guest_print_test
 bad=$(klog_bad)
 check noaia_clean "no kernel warning: $bad" test -z "$bad"
+exit 0

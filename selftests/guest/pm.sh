@@ -8,9 +8,16 @@
 # in aia.c on stock, in the module on rust).
 . /kaia/lib.sh
 
+aia_ko=/lib/modules/kvm_riscv_aia.ko
+plan pm_kvm_load
+[ -f $aia_ko ] && plan pm_aia_load
+plan pm_lossy_load pm_idle_states aia_pm
+[ -f $aia_ko ] && plan aia_pm_enters
+plan pm_unload pm_clean
+
 klog_mark
 check pm_kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
-if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
+if [ -f $aia_ko ]; then
 	check pm_aia_load "insmod kvm_riscv_aia.ko" insmod /lib/modules/kvm_riscv_aia.ko
 fi
 check pm_lossy_load "insmod pm_lossy.ko" insmod /lib/modules/pm_lossy.ko
@@ -33,7 +40,7 @@ check pm_idle_states "every hart has and enters the cpu-nonret idle state" pm_st
 run_test aia_pm 200 /kselftest/aia/aia_pm
 grep -E '^(not )?ok |^# aia: ' /tmp/test.log | sed "s/^/# aia_pm: /"
 
-if [ -d /sys/kernel/debug/kvm_riscv_aia ]; then
+if [ -f $aia_ko ]; then
 	# The module's own hook ran on the harts that went idle.
 	pm_hook() {
 		n=0
@@ -51,3 +58,4 @@ check pm_unload "rmmod pm_lossy, the provider and kvm" \
 	sh -c 'rmmod pm_lossy && { ! [ -d /sys/module/kvm_riscv_aia ] || rmmod kvm_riscv_aia; } && rmmod kvm'
 bad=$(klog_bad)
 check pm_clean "no kernel warning: $bad" test -z "$bad"
+exit 0

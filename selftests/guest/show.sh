@@ -13,6 +13,8 @@
 say() { echo "KAIA-SHOW $*" >/dev/kmsg; }
 
 . /kaia/vmmlib.sh
+plan $(vmm_load_results) show_guest
+vmm_load >/dev/null
 vmm_machine
 flavour=$(cat /kaia/flavour)
 
@@ -64,3 +66,4 @@ n=$((2 * vmm_harts))
 vmm_run show_guest auto $n 300
 table "after the guest exited"
 grep -q 'L2-DONE' /tmp/l2.log && say "guest: $(grep -o 'L2-BOOT.*' /tmp/l2.log | head -1 | sed 's/L2-BOOT //'), booted and powered off"
+exit 0

@@ -9,6 +9,9 @@ guests=$(kparam kaia.guests)
 cycles=$(kparam kaia.cycles)
 cycles=${cycles:-100}
 
+plan kvm_load aia_module_load aia_kunit aia_debugfs aia_unload_busy "aia_cycles_$cycles" \
+	kvm_create_max_vcpus guest_print_test aia_debugfs_after aia_module_unload kvm_unload \
+	kmemleak_active kmemleak stress_clean
 klog_mark
 check kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
 check aia_module_load "insmod kvm_riscv_aia.ko" insmod /lib/modules/kvm_riscv_aia.ko
@@ -27,3 +30,4 @@ check kmemleak_active "kmemleak is active on this debug kernel" test -e /sys/ker
 check kmemleak "no leak reported by kmemleak" kmemleak_check
 bad=$(klog_bad)
 check stress_clean "no kernel report (KASAN, lockdep, WARN): $bad" test -z "$bad"
+exit 0

@@ -18,6 +18,8 @@
 # from QEMU's own report, not by a timeout.
 . /kaia/vmmlib.sh
 
+plan $(vmm_load_results)
+vmm_load
 vmm_machine
 harts=$vmm_harts files=$vmm_files
 max_l2=8	# NR_CPUS of the L2 kernel (configs/qemu-aia.config)
@@ -25,21 +27,28 @@ per_hart=$((2 * harts))
 [ $per_hart -le $max_l2 ] || per_hart=$max_l2
 echo "# vmm: $harts harts, $files guest files per hart"
 
-for mode in emul hwaccel auto; do
-	small=2 big=$per_hart
-	if [ $mode = hwaccel ]; then
-		# Any placement of the vCPU threads must fit one hart's files.
-		[ $small -le "$files" ] || small=$files
-		[ $big -le "$files" ] || big=$files
+# The runs, "name mode vcpus timeout expect", decided from the machine.
+runs=$(
+	for mode in emul hwaccel auto; do
+		small=2 big=$per_hart
+		if [ $mode = hwaccel ]; then
+			# Any placement of the vCPU threads must fit one hart's files.
+			[ $small -le "$files" ] || small=$files
+			[ $big -le "$files" ] || big=$files
+		fi
+		[ "$small" -ge 1 ] && echo "vmm_${mode}_${small}vcpu $mode $small 300 boot"
+		# Two vCPUs per hart: each hart hands out lines 1 and 2.
+		[ "$big" -gt "$small" ] && echo "vmm_${mode}_${big}vcpu $mode $big 300 boot"
+	done
+	# More L2 vCPUs than guest files on all harts together.
+	over=$((harts * files + 1))
+	if [ "$files" -ge 1 ] && [ $over -le $max_l2 ]; then
+		echo "vmm_auto_overcommit_${over}vcpu auto $over 300 boot"
+		echo "vmm_hwaccel_overcommit_${over}vcpu hwaccel $over 120 fail_entry"
 	fi
-	[ "$small" -ge 1 ] && vmm_run "vmm_${mode}_${small}vcpu" "$mode" "$small" 300
-	# Two vCPUs per hart: each hart hands out lines 1 and 2.
-	[ "$big" -gt "$small" ] && vmm_run "vmm_${mode}_${big}vcpu" "$mode" "$big" 300
+)
+plan $(echo "$runs" | awk '{ print $1 }')
+echo "$runs" | while read -r name mode n tmo expect; do
+	vmm_run "$name" "$mode" "$n" "$tmo" "$expect"
 done
-
-# More L2 vCPUs than guest files on all harts together.
-over=$((harts * files + 1))
-if [ "$files" -ge 1 ] && [ $over -le $max_l2 ]; then
-	vmm_run "vmm_auto_overcommit_${over}vcpu" auto $over 300
-	vmm_run "vmm_hwaccel_overcommit_${over}vcpu" hwaccel $over 120 fail_entry
-fi
+exit 0

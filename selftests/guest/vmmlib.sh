@@ -4,16 +4,22 @@
 # (/vmm) boots an L2 Linux (the same Image, /vmm/l2-initrd.cpio) with
 # -accel kvm,riscv-aia=MODE, and the L1 side checks what vmm.sh describes.
 #
-# Loads kvm.ko and the module unless they are loaded.
 . /kaia/lib.sh
 
-vmm_flavour=$(cat /kaia/flavour)
-if ! [ -d /sys/module/kvm ]; then
-	insmod /lib/modules/kvm.ko || result vmm_kvm_load fail 0 "insmod kvm.ko"
-	[ -f /lib/modules/kvm_riscv_aia.ko ] && { insmod /lib/modules/kvm_riscv_aia.ko ||
-		result vmm_aia_load fail 0 "insmod kvm_riscv_aia.ko"; }
-fi
 dbg=/sys/kernel/debug/kvm_riscv_aia
+vmm_aia_ko=/lib/modules/kvm_riscv_aia.ko
+
+# The results vmm_load reports (declare them with plan first).
+vmm_load_results() {
+	echo vmm_kvm_load
+	[ -f $vmm_aia_ko ] && echo vmm_aia_load
+}
+
+# Load kvm.ko and, when this kernel has it, the provider.
+vmm_load() {
+	check vmm_kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
+	[ -f $vmm_aia_ko ] && check vmm_aia_load "insmod kvm_riscv_aia.ko" insmod $vmm_aia_ko
+}
 
 vmm_lib=/vmm/usr/lib/riscv64-linux-gnu:/vmm/lib/riscv64-linux-gnu
 

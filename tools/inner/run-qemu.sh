@@ -107,10 +107,30 @@ if [ -n "$(kaia_lines KAIA-BOOT)" ]; then emit pass boot "$dt"; else emit fail b
 while read -r _ name status secs reason; do
 	emit "$status" "$name" "$secs" "$reason"
 done < <(kaia_lines 'KAIA-RESULT ')
+# The job's results against its plan (KAIA-PLAN, declared first): each
+# declared result exactly once, nothing undeclared.
+planned=$(kaia_lines 'KAIA-PLAN ' | awk '{ print $2 }')
+reported=$(kaia_lines 'KAIA-RESULT ' | awk '{ print $2 }')
+if [ -z "$planned" ]; then
+	emit fail plan 0 "the job declared no results (KAIA-PLAN)"
+else
+	bad=$( {
+		printf '%s\n' "$planned" | sort | uniq -d | sed 's/^/declared twice: /'
+		printf '%s\n' "$reported" | sort | uniq -d | sed 's/^/reported twice: /'
+		comm -23 <(printf '%s\n' "$planned" | sort -u) <(printf '%s\n' "$reported" | sort -u) |
+			sed 's/^/declared, never reported: /'
+		comm -13 <(printf '%s\n' "$planned" | sort -u) <(printf '%s\n' "$reported" | sort -u) |
+			sed 's/^/reported, not declared: /'
+	} | head -5 | tr '\n' ';')
+	if [ -n "$bad" ]; then emit fail plan 0 "$bad"; else emit pass plan 0; fi
+fi
+end=$(kaia_lines KAIA-END | tail -1)
 if [ "$qrc" = 137 ]; then
 	emit fail completed "$dt" "QEMU killed after ${tmo}s (hang)"
-elif [ -z "$(kaia_lines KAIA-END)" ]; then
+elif [ -z "$end" ]; then
 	emit fail completed "$dt" "guest job did not finish (QEMU exit $qrc)"
+elif [ "$end" != "KAIA-END rc=0" ]; then
+	emit fail completed "$dt" "guest job stopped early ($end)"
 else
 	emit pass completed "$dt"
 fi
