@@ -23,6 +23,9 @@ vmm_load
 vmm_machine
 harts=$vmm_harts files=$vmm_files
 max_l2=8	# NR_CPUS of the L2 kernel (configs/qemu-aia.config)
+# Seconds an L2 boot may take (kaia.vmm_tmo: shorter for mutation runs).
+tmo=$(kparam kaia.vmm_tmo)
+tmo=${tmo:-300}
 per_hart=$((2 * harts))
 [ $per_hart -le $max_l2 ] || per_hart=$max_l2
 echo "# vmm: $harts harts, $files guest files per hart"
@@ -36,14 +39,14 @@ runs=$(
 			[ $small -le "$files" ] || small=$files
 			[ $big -le "$files" ] || big=$files
 		fi
-		[ "$small" -ge 1 ] && echo "vmm_${mode}_${small}vcpu $mode $small 300 boot"
+		[ "$small" -ge 1 ] && echo "vmm_${mode}_${small}vcpu $mode $small $tmo boot"
 		# Two vCPUs per hart: each hart hands out lines 1 and 2.
-		[ "$big" -gt "$small" ] && echo "vmm_${mode}_${big}vcpu $mode $big 300 boot"
+		[ "$big" -gt "$small" ] && echo "vmm_${mode}_${big}vcpu $mode $big $tmo boot"
 	done
 	# More L2 vCPUs than guest files on all harts together.
 	over=$((harts * files + 1))
 	if [ "$files" -ge 1 ] && [ $over -le $max_l2 ]; then
-		echo "vmm_auto_overcommit_${over}vcpu auto $over 300 boot"
+		echo "vmm_auto_overcommit_${over}vcpu auto $over $tmo boot"
 		echo "vmm_hwaccel_overcommit_${over}vcpu hwaccel $over 120 fail_entry"
 	fi
 )

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Mutation check: plant one deliberate bug at a time in the module, rebuild
+# it, run the guest jobs that should catch it, and report whether they did.
+# Every mutation must make its jobs fail; a mutation that survives means a
+# test is missing.  The module's sources are restored after each mutation
+# (and on exit).  Uses the warm cache of make check (kernels built).
+#
+# usage: tools/mutation-check.sh [NAME...]   (default: all)
+# Prints one TAP line per mutation and "N passed, N failed" (a passed line
+# is a mutation that was caught).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+repo=$(cd "$here/.." && pwd)
+cd "$repo"
+inroot() { bash "$here/in-root.sh" "$@"; }
+logs=$KVM_AIA_CACHE/work/logs/mutations
+mkdir -p "$logs"
+
+M_name=() M_file=() M_jobs=() M_orig=() M_new=()
+# add NAME FILE JOBS ORIGINAL MUTATED: JOBS are run-qemu.sh arguments,
+# ';'-separated; ORIGINAL must occur exactly once in FILE.
+add() { M_name+=("$1") M_file+=("$2") M_jobs+=("$3") M_orig+=("$4") M_new+=("$5"); }
+
+add pm_exit_noop rust/hgei.rs "pm -I" \
+'    pub(crate) fn pm_exit(&self) {
+        let guard' \
+'    pub(crate) fn pm_exit(&self) {
+        if true {
+            return;
+        }
+        let guard'
+add guest_file_pa_line1 rust/hgei.rs "check -a kaia.only=aia_ipi;vmm -a kaia.vmm_tmo=60" \
+'pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),' \
+'pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, 1)),'
+add sgei_no_kick rust/hgei.rs "check -a kaia.only=aia_wakeup,aia_ipi" \
+'            unsafe { glue::vcpu_kick(owner.as_ptr()) };
+        }
+        true' \
+'            let _ = owner;
+        }
+        true'
+add disable_keeps_files rust/hgei.rs "check -a kaia.only=aia_hotplug" \
+'            unsafe { glue::imsic_release(owner.as_ptr()) };' \
+'            let _ = owner;
+            continue;'
+add free_never_frees rust/hgei.rs "check -a kaia.only=aia_exhaustion,aia_migration" \
+'        match st.ctrl.free(hgei) {' \
+'        match Ok::<(), crate::logic::hgei::HgeiError>(()) {'
+add update_hvip_ignores_vseip rust/vcpu.rs "check -a kaia.only=aia_delivery" \
+'csr::ncsr_write::<{ csr::HVICTL }>(iprio::hvictl_for_hvip(hvip));' \
+'csr::ncsr_write::<{ csr::HVICTL }>(iprio::hvictl_for_hvip(hvip & 0));'
+add one_reg_set_ignored rust/vcpu.rs "check -a kaia.only=aia_one_reg" \
+'        unsafe { *self.csr().cast::<c_ulong>().add(i) = val };' \
+'        let _ = (i, val);'
+add has_interrupts_false rust/vcpu.rs "check -a kaia.only=aia_wakeup" \
+'        if !self.aia_initialized() || seip == 0 {' \
+'        if true || !self.aia_initialized() || seip == 0 {'
+add hgeie_probe_one_more rust/hgei.rs "check -a kaia.only=aia_exhaustion" \
+'            probe::nr_hgei_from_hgeie(readback),' \
+'            probe::nr_hgei_from_hgeie(readback) + 1,'
+
+restore() { git checkout -q -- rust/; }
+trap restore EXIT
+
+want=("$@")
+n=0 caught=0 survived=0
+for i in "${!M_name[@]}"; do
+	name=${M_name[i]} file=${M_file[i]} jobs=${M_jobs[i]}
+	orig=${M_orig[i]} mutated=${M_new[i]}
+	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qx "$name"; then
+		continue
+	fi
+	n=$((n + 1))
+	restore
+	if ! python3 - "$file" "$orig" "$mutated" <<'EOF'
+import sys
+path, orig, new = sys.argv[1:]
+s = open(path).read()
+if s.count(orig) != 1:
+    sys.exit("mutation site found %d times in %s" % (s.count(orig), path))
+open(path, "w").write(s.replace(orig, new))
+EOF
+	then
+		echo "not ok $n - $name # cannot apply (the code moved: update the mutation)"
+		survived=$((survived + 1))
+		continue
+	fi
+	if ! inroot bash /kaia/src/tools/inner/build-module.sh rust >"$logs/$name.build" 2>&1; then
+		echo "not ok $n - $name # the mutant does not build ($logs/$name.build)"
+		survived=$((survived + 1))
+		continue
+	fi
+	failed_by=
+	IFS=';' read -r -a runs <<<"$jobs"
+	for r in "${runs[@]}"; do
+		# shellcheck disable=SC2086
+		set -- $r
+		job=$1
+		shift
+		if ! inroot bash /kaia/src/tools/inner/run-qemu.sh rust "$job" -q -N "mutant-$name-$job" \
+			-t 1500 "$@" >"$logs/$name-$job.tap" 2>/dev/null; then
+			failed_by="$failed_by $(grep '^not ok' "$logs/$name-$job.tap" | sed 's/^not ok [0-9]* - rust\///; s/ #.*//' | tr '\n' ' ')"
+		fi
+	done
+	if [ -n "$failed_by" ]; then
+		echo "ok $n - $name # caught by:$failed_by"
+		caught=$((caught + 1))
+	else
+		echo "not ok $n - $name # survived: $jobs all passed"
+		survived=$((survived + 1))
+	fi
+done
+restore
+# Leave a module built from the real sources behind.
+inroot bash /kaia/src/tools/inner/build-module.sh rust >/dev/null 2>&1
+echo "1..$n"
+echo "$caught passed, $survived failed"
+[ $survived = 0 ]
