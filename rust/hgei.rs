@@ -309,7 +309,7 @@ impl Hgei {
                 let off = usize::try_from(off).ok()?;
                 Some(l.msi_va.cast::<u8>().wrapping_add(off).cast::<c_void>())
             }),
-            pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),
+            pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, 1)),
         })
     }
 

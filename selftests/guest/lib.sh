@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for the guest jobs (sourced).
 
-# Kernel log lines that fail a test whatever its exit status.
-KAIA_BAD='WARNING:|-----\[ cut here \]|BUG:|Oops|Kernel panic|Unable to handle kernel|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|kmemleak: [0-9]+ new suspected|unreferenced object|blocked for more than|rcu_sched self-detected stall|rcu: INFO'
+# Kernel log lines that fail a test whatever its exit status: one list,
+# bad-patterns (EREs), also used by run-qemu.sh on the whole console.
+KAIA_BAD=$(tr '\n' '|' </kaia/bad-patterns | sed 's/|$//')
 
 kparam() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 

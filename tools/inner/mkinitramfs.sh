@@ -32,7 +32,7 @@ for a in sh ash cat echo printf ls mkdir rm mv cp ln mount umount grep egrep sed
 done
 
 cp /kaia/src/selftests/guest/init "$r/init"
-cp /kaia/src/selftests/guest/*.sh "$r/kaia/"
+cp /kaia/src/selftests/guest/*.sh /kaia/src/selftests/guest/bad-patterns "$r/kaia/"
 cp /kaia/src/selftests/kvm-selftests.list "$r/kaia/"
 chmod +x "$r/init" "$r"/kaia/*.sh
 

@@ -134,7 +134,8 @@ elif [ "$end" != "KAIA-END rc=0" ]; then
 else
 	emit pass completed "$dt"
 fi
-bad=$(grep -a -E -m1 'WARNING:|-----\[ cut here \]|BUG:|Oops|Kernel panic|Unable to handle kernel|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|KASAN:|UBSAN:|unreferenced object|blocked for more than|self-detected stall' "$log" || true)
+# The same list as the guest's klog_bad (selftests/guest/bad-patterns).
+bad=$(grep -a -E -m1 -f /kaia/src/selftests/guest/bad-patterns "$log" || true)
 if [ -n "$bad" ]; then emit fail console_clean 0 "console: $bad"; else emit pass console_clean 0; fi
 
 echo "TAP version 13"
