@@ -12,12 +12,14 @@ aia_ko=/lib/modules/kvm_riscv_aia.ko
 aia_tests="aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi"
 
 # The curated KVM selftests selected by kaia.only, one line each:
-# "<xfail 0|1> <long 0|1> <name> <budget> [args] [# reason]".
-# List lines: [xfail] <binary>[:<label>] <budget> [args] [# reason]
+# "<xfail signature or -> <long 0|1> <name> <budget> [args] [# reason]".
+# List lines: [xfail@<ERE>|long] <binary>[:<label>] <budget> [args] [# reason]
+# (an expected failure names the signature its output must show: an ERE
+# without spaces).
 selected_tests() {
 	grep -v '^#' /kaia/kvm-selftests.list | while read -r line; do
-		xfail=0 islong=0
-		case $line in xfail\ *) line=${line#xfail } xfail=1 ;; esac
+		xfail=- islong=0
+		case $line in xfail@*) xfail=${line%% *} line=${line#* } xfail=${xfail#xfail@} ;; esac
 		case $line in long\ *) line=${line#long } islong=1 ;; esac
 		set -- ${line%%#*}
 		[ $# -ge 2 ] || continue
@@ -53,6 +55,9 @@ if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	check aia_module_load "insmod kvm_riscv_aia.ko" insmod /lib/modules/kvm_riscv_aia.ko
 fi
 dmesg >/tmp/load.log
+# Guest files per hart as the kernel reports them (for the allowed skips).
+sed -n 's/.*AIA available with \([0-9]*\) guest external interrupts.*/\1/p' /tmp/load.log |
+	tail -1 >/tmp/kaia-files
 cat /tmp/load.log | grep -iE 'kvm|aia' | sed 's/^/# load: /'
 
 # The provider must report what the machine has: QEMU gives every hart
@@ -99,8 +104,10 @@ selected_tests | while read -r xfail islong line; do
 		continue
 	fi
 	echo "# running $name (budget ${budget}s) $*"
-	KAIA_XFAIL=
-	[ "$xfail" = 1 ] && KAIA_XFAIL=${why:-no reason given}
+	KAIA_XFAIL= KAIA_XFAIL_SIG=
+	if [ "$xfail" != - ]; then
+		KAIA_XFAIL=${why:-no reason given} KAIA_XFAIL_SIG=$xfail
+	fi
 	run_test "$name" "$budget" "/kselftest/$bin" "$@"
 done
 

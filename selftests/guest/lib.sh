@@ -17,8 +17,59 @@ plan() {
 	done
 }
 
-# Through the kernel log (see init): a whole line on the console.
-result() { echo "KAIA-RESULT $1 $2 $3 $4" >/dev/kmsg 2>/dev/null || echo "KAIA-RESULT $1 $2 $3 $4"; }
+# The machine, for the allowed skips: online harts, and guest files per
+# hart (the smallest hart's: the module's debugfs, else what the kernel said
+# at load, saved by the job in /tmp/kaia-files, else what QEMU was given).
+machine_files() {
+	if [ -f /sys/kernel/debug/kvm_riscv_aia/nr_hgei ]; then
+		cat /sys/kernel/debug/kvm_riscv_aia/nr_hgei
+	elif [ -s /tmp/kaia-files ]; then
+		cat /tmp/kaia-files
+	else
+		kparam kaia.guests
+	fi
+}
+
+# skip_allowed TEST[:SUBTEST]: is this skip in /kaia/allowed-skips for this
+# kernel and machine?  Prints the list's reason.
+skip_allowed() {
+	flv=$(cat /kaia/flavour) harts=$(nproc) files=$(machine_files) lng=$(kparam kaia.long)
+	test=${1%%:*} sub=
+	case $1 in *:*) sub=${1#*:} ;; esac
+	grep -v '^#' /kaia/allowed-skips | while read -r fglob cond what why; do
+		[ -n "$what" ] || continue
+		case $flv in $fglob) ;; *) continue ;; esac
+		case $cond in
+		-) ;;
+		harts\<*) [ "$harts" -lt "${cond#harts<}" ] || continue ;;
+		files\<*) [ "${files:-0}" -lt "${cond#files<}" ] || continue ;;
+		files\>*) [ "${files:-0}" -gt "${cond#files>}" ] || continue ;;
+		!long) [ "$lng" != 1 ] || continue ;;
+		*) continue ;;
+		esac
+		wtest=${what%%:*} wsub=
+		case $what in *:*) wsub=${what#*:} ;; esac
+		[ "$wtest" = "$test" ] || continue
+		if [ -n "$sub" ] || [ -n "$wsub" ]; then
+			# shellcheck disable=SC2254
+			case $sub in $wsub) ;; *) continue ;; esac
+		fi
+		echo "$why"
+		return 0
+	done | grep .
+}
+
+# Through the kernel log (see init): a whole line on the console.  A skip
+# that /kaia/allowed-skips does not allow here is a failure.
+result() {
+	r_status=$2 r_reason=$4
+	case $r_reason in "XFAIL "*) r_xfail=1 ;; *) r_xfail= ;; esac
+	if [ "$r_status" = skip ] && [ -z "$r_xfail" ] && ! skip_allowed "$1" >/dev/null; then
+		r_status=fail r_reason="skip not allowed on this kernel and machine: $4"
+	fi
+	echo "KAIA-RESULT $1 $r_status $3 $r_reason" >/dev/kmsg 2>/dev/null ||
+		echo "KAIA-RESULT $1 $r_status $3 $r_reason"
+}
 
 # Clear the kernel log ring so the next check only sees new lines (they were
 # already printed on the console).
@@ -29,7 +80,12 @@ klog_bad() { dmesg | grep -E -m1 "$KAIA_BAD"; }
 
 # run_test NAME BUDGET_SECS CMD...: run with a hard time limit; exit 0 is a
 # pass, 4 (KSFT_SKIP) a skip, a kill or anything else a failure; a bad kernel
-# log line during the test is a failure too.
+# log line during the test is a failure too.  A kselftest sub-test SKIP
+# ("ok N sub # SKIP ...") that /kaia/allowed-skips does not allow for
+# NAME:sub fails the test.  KAIA_XFAIL (why) and KAIA_XFAIL_SIG (an ERE the
+# output must match) mark an expected failure: only a failure showing that
+# signature, and neither a kernel report nor a timeout or kill, becomes an
+# XFAIL (reported as a skip); a pass is an XPASS, which fails.
 run_test() {
 	name=$1 budget=$2
 	shift 2
@@ -55,15 +111,28 @@ run_test() {
 	else
 		status=fail reason="exit $rc: $(grep -m1 -iE 'assert|fail|error' /tmp/test.log | tr -s ' \t' ' ' | cut -c1-160)"
 	fi
+	# Sub-test skips inside the binary.
+	if [ $status = pass ] || [ $status = skip ]; then
+		bad_skip=$(sed -n 's/^ok [0-9]* \([^ ]*\) # SKIP\(.*\)$/\1\2/p' /tmp/test.log |
+			while read -r sub why; do
+				skip_allowed "$name:$sub" >/dev/null || echo "$sub ($why)"
+			done | head -1)
+		[ -z "$bad_skip" ] || status=fail reason="sub-test skip not allowed here: $bad_skip"
+	fi
 	if [ $status != pass ]; then
 		tail -n 25 /tmp/test.log | sed "s/^/# $name: /"
 	fi
-	# An expected failure (KAIA_XFAIL holds why) is reported as a skip with
-	# that reason; if it passes, the list is out of date: that fails.
 	if [ -n "${KAIA_XFAIL:-}" ]; then
-		case $status in
-		fail) status=skip reason="XFAIL $KAIA_XFAIL ($reason)" ;;
-		pass) status=fail reason="XPASS: passes now, drop its xfail mark" ;;
+		case $status/$reason in
+		fail/kernel:* | fail/timeout* | fail/killed*) ;;
+		fail/*)
+			if grep -q -E "${KAIA_XFAIL_SIG:-^$}" /tmp/test.log; then
+				status=skip reason="XFAIL $KAIA_XFAIL"
+			else
+				reason="fails, but not as expected (XFAIL signature '${KAIA_XFAIL_SIG:-}' not seen): $reason"
+			fi
+			;;
+		pass/*) status=fail reason="XPASS: passes now, drop its xfail mark" ;;
 		esac
 	fi
 	result "$name" "$status" "$dt" "$reason"

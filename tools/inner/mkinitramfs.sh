@@ -33,7 +33,7 @@ done
 
 cp /kaia/src/selftests/guest/init "$r/init"
 cp /kaia/src/selftests/guest/*.sh /kaia/src/selftests/guest/bad-patterns "$r/kaia/"
-cp /kaia/src/selftests/kvm-selftests.list "$r/kaia/"
+cp /kaia/src/selftests/kvm-selftests.list /kaia/src/selftests/allowed-skips "$r/kaia/"
 chmod +x "$r/init" "$r"/kaia/*.sh
 
 cp "$out/arch/riscv/kvm/kvm.ko" "$r/lib/modules/"
