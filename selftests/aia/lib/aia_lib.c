@@ -50,6 +50,13 @@ void aia_guest_irq_handler(struct pt_regs *regs)
 		WRITE_ONCE(g->spurious, g->spurious + 1);
 }
 
+/* Guest page faults: say where (the library's default handler does not). */
+static void aia_guest_page_fault(struct pt_regs *regs)
+{
+	__GUEST_ASSERT(0, "page fault (cause %lu) at pc %#lx, address %#lx",
+		       regs->cause, regs->epc, regs->badaddr);
+}
+
 /*
  * Enable the interrupt file: EIEs from enable[] (read back), threshold 0,
  * delivery on, then sie.SEIE and sstatus.SIE.
@@ -187,6 +194,9 @@ struct aia_vm *aia_vm_create(u32 mode, int nr_vcpus, void *guest_code)
 
 	vm_init_vector_tables(a->vm);
 	vm_install_interrupt_handler(a->vm, aia_guest_irq_handler);
+	vm_install_exception_handler(a->vm, EXC_INST_PAGE_FAULT, aia_guest_page_fault);
+	vm_install_exception_handler(a->vm, EXC_LOAD_PAGE_FAULT, aia_guest_page_fault);
+	vm_install_exception_handler(a->vm, EXC_STORE_PAGE_FAULT, aia_guest_page_fault);
 	for (i = 0; i < nr_vcpus; i++)
 		vcpu_init_vector_tables(a->vcpus[i]);
 
