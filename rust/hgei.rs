@@ -309,7 +309,7 @@ impl Hgei {
                 let off = usize::try_from(off).ok()?;
                 Some(l.msi_va.cast::<u8>().wrapping_add(off).cast::<c_void>())
             }),
-            pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, 1)),
+            pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),
         })
     }
 
@@ -323,7 +323,7 @@ impl Hgei {
         let cpu = u32::try_from(cpu).map_err(|_| EINVAL)?;
         let hc = self.cpus().get(cpu).ok_or(EINVAL)?;
         let mut st = hc.ctrl.lock_irqsave();
-        match Ok::<(), crate::logic::hgei::HgeiError>(()) {
+        match st.ctrl.free(hgei) {
             Ok(_) => Ok(()),
             Err(e) => {
                 st.bad_frees += 1;
