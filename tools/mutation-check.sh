@@ -15,6 +15,20 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 repo=$(cd "$here/.." && pwd)
+
+# Never plant bugs in the working tree: run from a throw-away worktree of
+# HEAD (tools/in-root.sh binds the tree it is run from).  Do not run this
+# while make check runs: both use the cache's module build directory.
+if [ -z "${KAIA_MUTATION_TREE:-}" ]; then
+	wt=$(mktemp -d /tmp/kaia-mutants.XXXXXX)
+	git -C "$repo" worktree add -q --detach "$wt" HEAD || exit 1
+	KAIA_MUTATION_TREE=1 bash "$wt/tools/mutation-check.sh" "$@"
+	rc=$?
+	git -C "$repo" worktree remove --force "$wt"
+	# Leave a module built from the real sources behind.
+	bash "$here/in-root.sh" bash /kaia/src/tools/inner/build-module.sh rust >/dev/null 2>&1
+	exit $rc
+fi
 cd "$repo"
 inroot() { bash "$here/in-root.sh" "$@"; }
 logs=$KVM_AIA_CACHE/work/logs/mutations
@@ -115,8 +129,6 @@ EOF
 	fi
 done
 restore
-# Leave a module built from the real sources behind.
-inroot bash /kaia/src/tools/inner/build-module.sh rust >/dev/null 2>&1
 echo "1..$n"
 echo "$caught passed, $survived failed"
 [ $survived = 0 ]
