@@ -16,6 +16,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/tap-merge.sh"
 repo=$(cd "$here/.." && pwd)
 cd "$repo"
 
@@ -50,9 +51,9 @@ step() {
 	return $rc
 }
 
-# Take a QEMU run's TAP and add its counts to ours.
+# Run a guest job and add its TAP to ours (tools/tap-merge.sh).
 guest_tier() {
-	local flavour=$1 job=$2 name=$1-$2 rc p f s
+	local flavour=$1 job=$2 name=$1-$2 rc
 	shift 2
 	# -N NAME first: the run's name (logs, counts) if not FLAVOUR-JOB.
 	if [ "${1:-}" = -N ]; then name=$2; shift 2; fi
@@ -61,17 +62,8 @@ guest_tier() {
 	inroot bash /kaia/src/tools/inner/run-qemu.sh "$flavour" "$job" -q -N "$name" \
 		-s "$smp" -g "$guests" "$@" >"$steplog/qemu-$name.tap"
 	rc=$?
-	# Renumber the guest's TAP lines into ours.
-	while IFS= read -r l; do
-		case $l in
-		"ok "* | "not ok "*)
-			n=$((n + 1))
-			echo "$l" | sed "s/^\(not \)\?ok [0-9]* /\1ok $n /"
-			;;
-		esac
-	done <"$steplog/qemu-$name.tap"
-	read -r p f s _ <"$KVM_AIA_CACHE/work/logs/$name.counts" 2>/dev/null || { p=0 f=1 s=0; }
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	merge_guest_tap "$name" "$steplog/qemu-$name.tap" \
+		"$KVM_AIA_CACHE/work/logs/$name.counts" "$rc"
 	return $rc
 }
 
@@ -80,6 +72,7 @@ echo "TAP version 13"
 # --- toolchain -------------------------------------------------------------
 # Resolve the toolchain once (tools/toolchain.floors); every step uses it.
 step resolver-tests bash "$here/tests/test-resolver.sh"
+step tap-merge-tests bash "$here/tests/test-tap-merge.sh"
 log "step toolchain"
 t0=$(date +%s)
 bash "$here/provision-root.sh" >"$steplog/toolchain.log" 2>&1

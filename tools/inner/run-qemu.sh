@@ -104,8 +104,8 @@ emit() { # status name secs reason
 # Only whole kernel log records count, not a job echoing the log.
 kaia_lines() { sed -n -E 's/^(\[ *[0-9]+\.[0-9]+\] )?(KAIA-[A-Z]+ .*)$/\2/p' "$log" | grep "^$1" || true; }
 if [ -n "$(kaia_lines KAIA-BOOT)" ]; then emit pass boot "$dt"; else emit fail boot "$dt" "guest never reached /init"; fi
-while read -r _ name status secs reason; do
-	emit "$status" "$name" "$secs" "$reason"
+while read -r _ rname status secs reason; do
+	emit "$status" "$rname" "$secs" "$reason"
 done < <(kaia_lines 'KAIA-RESULT ')
 # The job's results against its plan (KAIA-PLAN, declared first): each
 # declared result exactly once, nothing undeclared.
