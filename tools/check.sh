@@ -105,6 +105,8 @@ if [ -f rust/aia_core/Cargo.toml ]; then
 	step host-cargo-clippy inroot bash -c 'cd rust/aia_core && cargo clippy --locked --all-targets -- -D warnings'
 	step host-cargo-fmt inroot bash -c 'cd rust/aia_core && cargo fmt --check'
 fi
+# The IMSIC layout inspector: its tests and QEMU virt's device trees.
+step host-imsic-layout inroot bash /kaia/src/tools/tests/test-imsic-layout.sh
 
 # --- kernel tier -----------------------------------------------------------
 ok=1
