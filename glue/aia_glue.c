@@ -203,6 +203,27 @@ bool kvm_riscv_aia_glue_imsic_local(unsigned int cpu, phys_addr_t *msi_pa,
 	return true;
 }
 
+bool kvm_riscv_aia_glue_imsic_geometry(u64 *base_addr, u32 *guest_index_bits,
+				       u32 *hart_index_bits, u32 *group_index_bits,
+				       u32 *group_index_shift)
+{
+	const struct imsic_global_config *gc = imsic_get_global_config();
+
+	if (!gc)
+		return false;
+	*base_addr = gc->base_addr;
+	*guest_index_bits = gc->guest_index_bits;
+	*hart_index_bits = gc->hart_index_bits;
+	*group_index_bits = gc->group_index_bits;
+	*group_index_shift = gc->group_index_shift;
+	return true;
+}
+
+unsigned long kvm_riscv_aia_glue_hartid(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids ? cpuid_to_hartid_map(cpu) : INVALID_HARTID;
+}
+
 /* KVM */
 
 struct kvm_vcpu_aia_csr *kvm_riscv_aia_glue_vcpu_aia_csr(struct kvm_vcpu *vcpu)

@@ -55,6 +55,10 @@ void kvm_riscv_aia_glue_nacl_csr_write(unsigned int csr, unsigned long val);
 bool kvm_riscv_aia_glue_imsic_global(u32 *nr_guest_files, u32 *nr_guest_ids);
 bool kvm_riscv_aia_glue_imsic_local(unsigned int cpu, phys_addr_t *msi_pa,
 				    void __iomem **msi_va, u32 *nr_guest_files);
+bool kvm_riscv_aia_glue_imsic_geometry(u64 *base_addr, u32 *guest_index_bits,
+				       u32 *hart_index_bits, u32 *group_index_bits,
+				       u32 *group_index_shift);
+unsigned long kvm_riscv_aia_glue_hartid(unsigned int cpu);
 
 /* KVM */
 struct kvm_vcpu_aia_csr *kvm_riscv_aia_glue_vcpu_aia_csr(struct kvm_vcpu *vcpu);

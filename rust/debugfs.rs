@@ -11,6 +11,9 @@
 //! cpuN/sgei_count     SGEI interrupts handled on hart N
 //! cpuN/bad_frees      refused frees (bad line, double free) on hart N
 //! cpuN/pm_enters      non-retentive idle entries (CPU PM) on hart N
+//! layout              the IMSIC geometry, then per possible CPU its hart ID,
+//!                     S-level file, guest files, lines and each line's
+//!                     guest-file address (read by tools/imsic-layout)
 //! ```
 //!
 //! Each file holds only its CPU number; its contents are read from the
@@ -24,7 +27,11 @@ use kernel::{
     str::CStr,
 };
 
-use crate::{glue, hgei::HgeiState, ops};
+use crate::{
+    glue,
+    hgei::{self, HgeiState},
+    ops,
+};
 
 /// The debugfs directory and its files; removed on drop.
 pub(crate) struct Debugfs {
@@ -84,6 +91,51 @@ fn pm_enters(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
     with_cpu(*cpu, f, |st, f| writeln!(f, "{}", st.pm_enters))
 }
 
+/// `layout`: one `geometry` line, then one line per possible CPU.
+fn layout(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    let Some(g) = glue::imsic_geometry() else {
+        return writeln!(f, "unavailable");
+    };
+    writeln!(
+        f,
+        "geometry base_addr={:#x} guest_index_bits={} hart_index_bits={} group_index_bits={} \
+         group_index_shift={}",
+        g.base_addr(),
+        g.guest_index_bits(),
+        g.hart_index_bits(),
+        g.group_index_bits(),
+        g.group_index_shift()
+    )?;
+    for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {
+        let Some(lc) = glue::imsic_local(cpu) else {
+            continue;
+        };
+        let nr_hgei = match ops::provider().and_then(|p| p.hgei.cpus().get(cpu)) {
+            Some(hc) => hc.ctrl.lock_irqsave().ctrl.nr_hgei(),
+            None => 0,
+        };
+        write!(
+            f,
+            "cpu={cpu} hartid={} msi_pa={:#x} nr_guest_files={} nr_hgei={nr_hgei} lines=",
+            glue::hartid(cpu),
+            lc.msi_pa,
+            lc.nr_guest_files
+        )?;
+        if nr_hgei == 0 {
+            write!(f, "-")?;
+        }
+        for hgei in 1..=nr_hgei {
+            let sep = if hgei > 1 { "," } else { "" };
+            match hgei::guest_file(cpu, hgei).pa {
+                Some(pa) => write!(f, "{sep}{pa:#x}")?,
+                None => write!(f, "{sep}none")?,
+            }
+        }
+        writeln!(f)?;
+    }
+    Ok(())
+}
+
 fn global_nr_hgei(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
     writeln!(f, "{}", glue::nr_hgei_read())
 }
@@ -120,6 +172,7 @@ impl Debugfs {
         let mut files = KVec::new();
         add_file(&mut files, &dir, c"nr_hgei", 0u32, &global_nr_hgei)?;
         add_file(&mut files, &dir, c"max_ids", 0u32, &global_max_ids)?;
+        add_file(&mut files, &dir, c"layout", 0u32, &layout)?;
 
         let mut name = [0u8; 16];
         for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {

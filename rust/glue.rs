@@ -14,6 +14,8 @@
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
 use kernel::bindings;
 
+use crate::logic::geometry;
+
 /// `struct kvm_vcpu`, opaque to Rust.
 #[repr(C)]
 pub(crate) struct KvmVcpu {
@@ -95,6 +97,14 @@ mod ffi {
             msi_va: *mut *mut c_void,
             nr_guest_files: *mut u32,
         ) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_imsic_geometry(
+            base_addr: *mut u64,
+            guest_index_bits: *mut u32,
+            hart_index_bits: *mut u32,
+            group_index_bits: *mut u32,
+            group_index_shift: *mut u32,
+        ) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_hartid(cpu: c_uint) -> c_ulong;
 
         pub(super) fn kvm_riscv_aia_glue_vcpu_aia_csr(vcpu: *mut KvmVcpu) -> *mut VcpuAiaCsr;
         pub(super) fn kvm_riscv_aia_glue_vcpu_vsie(vcpu: *mut KvmVcpu) -> c_ulong;
@@ -347,6 +357,28 @@ pub(crate) fn imsic_local(cpu: u32) -> Option<ImsicLocal> {
         )
     }
     .then_some(l)
+}
+
+/// The IMSIC's address geometry (`base_addr` and the index fields of
+/// `struct imsic_global_config`), or `None` without an IMSIC or if the
+/// fields fail the checks `imsic_parse_fwnode()` made.
+pub(crate) fn imsic_geometry() -> Option<geometry::ImsicGeometry> {
+    let (mut base, mut guest, mut hart, mut group, mut shift) = (0u64, 0u32, 0u32, 0u32, 0u32);
+    // SAFETY: all pointers are valid for writes.
+    let ok = unsafe {
+        ffi::kvm_riscv_aia_glue_imsic_geometry(
+            &mut base, &mut guest, &mut hart, &mut group, &mut shift,
+        )
+    };
+    ok.then(|| geometry::ImsicGeometry::new(base, guest, hart, group, shift).ok())
+        .flatten()
+}
+
+/// The hart ID of `cpu` (`cpuid_to_hartid_map(cpu)`), `INVALID_HARTID` (all
+/// ones) for a CPU out of range.
+pub(crate) fn hartid(cpu: u32) -> u64 {
+    // SAFETY: the glue range-checks `cpu`.
+    unsafe { ffi::kvm_riscv_aia_glue_hartid(cpu) }
 }
 
 // KVM

@@ -124,6 +124,22 @@ pub(crate) struct Hgei {
     irq: PerCpuIrq<HgeiCpu>,
 }
 
+/// Line `hgei` of `cpu` with its guest file's addresses: `msi_va`/`msi_pa`
+/// of the hart plus `hgei` pages (`kvm_riscv_aia_alloc_hgei()`). Also what
+/// debugfs `layout` shows, so that it shows what [`Hgei::alloc`] hands out.
+pub(crate) fn guest_file(cpu: u32, hgei: u32) -> Line {
+    let lc = glue::imsic_local(cpu);
+    let off = geometry::guest_file_offset(hgei);
+    Line {
+        hgei,
+        va: lc.zip(off).and_then(|(l, off)| {
+            let off = usize::try_from(off).ok()?;
+            Some(l.msi_va.cast::<u8>().wrapping_add(off).cast::<c_void>())
+        }),
+        pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),
+    }
+}
+
 impl Hgei {
     /// Maps the SGEI from the INTC domain and requests it per CPU
     /// (`aia_hgei_init()`).  The lines are set up per hart by `enable`.
@@ -301,16 +317,7 @@ impl Hgei {
             .ctrl
             .alloc(Owner(owner))
             .map_err(|e| Error::from_errno(e.to_errno()))?;
-        let lc = glue::imsic_local(cpu);
-        let off = geometry::guest_file_offset(hgei);
-        Ok(Line {
-            hgei,
-            va: lc.zip(off).and_then(|(l, off)| {
-                let off = usize::try_from(off).ok()?;
-                Some(l.msi_va.cast::<u8>().wrapping_add(off).cast::<c_void>())
-            }),
-            pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),
-        })
+        Ok(guest_file(cpu, hgei))
     }
 
     /// `kvm_riscv_aia_free_hgei()`: gives `hgei` of `cpu` back.

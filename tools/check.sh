@@ -152,6 +152,12 @@ for f in $flavours; do
 	*debug) guest_tier "$f" stress -t 2400 -a "kaia.cycles=${KAIA_CYCLES:-100}" || true ;;
 	*) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" || true ;;
 	esac
+	# The module's view of the IMSIC against the machine's device tree.
+	case $f in rust*)
+		step "imsic-layout-live-$f" inroot bash /kaia/src/tools/inner/layout-live.sh \
+			"$f-$(case $f in *debug) echo stress ;; *) echo check ;; esac)" || true
+		;;
+	esac
 	case $f in *debug) ;; *)
 		# A real VMM: QEMU -accel kvm boots SMP L2 guests in every mode;
 		# then on a machine with one guest file per hart, overcommitted.

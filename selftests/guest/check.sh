@@ -40,7 +40,7 @@ fi
 plan kvm_load
 [ -f $aia_ko ] && plan aia_module_load
 plan aia_available sgei_irq load_clean
-[ -f $aia_ko ] && plan aia_kunit aia_debugfs aia_unload_busy aia_hotplug_idle \
+[ -f $aia_ko ] && plan aia_kunit aia_debugfs aia_layout aia_unload_busy aia_hotplug_idle \
 	aia_hotplug_idle_clean aia_cycles aia_cycles_clean kmemleak
 plan $(selected_tests | awk '{ print $3 }')
 for name in $aia_tests; do selected "$name" && plan "$name"; done
@@ -74,6 +74,7 @@ if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	. /kaia/lifecycle.sh
 	check aia_kunit "KUnit suite kvm_riscv_aia passed" aia_kunit_check
 	check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
+	check aia_layout "debugfs layout: geometry, every CPU with $guests lines" aia_layout_check
 	check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
 	klog_mark
 	check aia_hotplug_idle "offline/online hart 1 (no vCPU on it): lines back, global unchanged" aia_hotplug_check

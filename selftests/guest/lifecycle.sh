@@ -17,6 +17,20 @@ aia_debugfs_check() {
 	[ "$(cat $dbg/max_ids)" -gt 63 ] || { echo "max_ids $(cat $dbg/max_ids)"; return 1; }
 }
 
+# debugfs layout (tools/imsic-layout reads it): the IMSIC geometry, then one
+# line per possible CPU with its lines and their guest-file addresses. Each
+# line goes to the kernel log as "KAIA-LAYOUT ..." so that make check can
+# compare it with the machine's device tree (tools/inner/layout-live.sh).
+aia_layout_check() {
+	l=$dbg/layout
+	[ "$(head -n 1 $l | cut -d' ' -f1)" = geometry ] || { echo "no geometry line: $(head -n 1 $l)"; return 1; }
+	ncpu=$(ls -d $dbg/cpu* | wc -l)
+	[ "$(grep -c '^cpu=' $l)" = "$ncpu" ] || { echo "$(grep -c '^cpu=' $l) cpu lines for $ncpu CPUs"; return 1; }
+	bad=$(grep '^cpu=' $l | grep -v " nr_hgei=$guests ")
+	[ -z "$bad" ] || { echo "a hart without $guests lines: $bad"; return 1; }
+	while read -r line; do echo "KAIA-LAYOUT $line" >/dev/kmsg; done <$l
+}
+
 # Start a VM holder; wait until its VM exists.
 start_vm_holder() {
 	rm -f /tmp/vm_ready

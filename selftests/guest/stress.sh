@@ -9,7 +9,7 @@ guests=$(kparam kaia.guests)
 cycles=$(kparam kaia.cycles)
 cycles=${cycles:-100}
 
-plan kvm_load aia_module_load aia_kunit aia_debugfs aia_unload_busy "aia_cycles_$cycles" \
+plan kvm_load aia_module_load aia_kunit aia_debugfs aia_layout aia_unload_busy "aia_cycles_$cycles" \
 	kvm_create_max_vcpus guest_print_test aia_debugfs_after aia_module_unload kvm_unload \
 	kmemleak_active kmemleak stress_clean
 klog_mark
@@ -17,6 +17,7 @@ check kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
 check aia_module_load "insmod kvm_riscv_aia.ko" insmod /lib/modules/kvm_riscv_aia.ko
 check aia_kunit "KUnit suite kvm_riscv_aia passed" aia_kunit_check
 check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
+check aia_layout "debugfs layout: geometry, every CPU with $guests lines" aia_layout_check
 check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
 t0=$(date +%s)
 check aia_cycles_$cycles "$cycles unload/load cycles with a VM each" aia_cycles_check "$cycles"

@@ -44,14 +44,17 @@ else
 fi
 
 cpu=rv64,h=true,sscofpmf=true
+# The machine's own device tree, kept with the log (NAME.dtb: the layout
+# check reads it); with -I, plus a non-retentive idle state (SBI HSM
+# default non-retentive suspend) for every hart, so that the
+# cpuidle-riscv-sbi driver runs the CPU PM notifiers around it.
+d=$KAIA_CACHE/logs/$name
+rm -f "$d.dtb"
+qemu-system-riscv64 -M "$machine,dumpdtb=$d.dtb" -cpu "$cpu" -smp "$smp" \
+	-m "$mem" -nographic >/dev/null
 dtb=()
 if [ $idle = 1 ]; then
-	# QEMU's own device tree for this machine, plus a non-retentive idle
-	# state (SBI HSM default non-retentive suspend) for every hart: the
-	# cpuidle-riscv-sbi driver then runs the CPU PM notifiers around it.
-	d=$KAIA_CACHE/logs/$name
-	qemu-system-riscv64 -M "$machine,dumpdtb=$d.orig.dtb" -cpu "$cpu" -smp "$smp" \
-		-m "$mem" -nographic >/dev/null
+	mv "$d.dtb" "$d.orig.dtb"
 	dtc -q -I dtb -O dts "$d.orig.dtb" | awk '
 		/^\tcpus \{/ { print; in_cpus = 1; next }
 		in_cpus && !done && /^\t\tcpu@[0-9a-f]+ \{/ {
