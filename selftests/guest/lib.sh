@@ -73,10 +73,14 @@ result() {
 
 # Clear the kernel log ring so the next check only sees new lines (they were
 # already printed on the console).
-klog_mark() { dmesg -c >/dev/null; }
+klog_mark() { dmesg -c >/dev/null; rm -f /tmp/klog.drained; }
+
+# Move what the ring holds since klog_mark to /tmp/klog.drained (so that a
+# long check can look at one part of the log and klog_bad still sees all).
+klog_drain() { dmesg -c >>/tmp/klog.drained; }
 
 # Print the first bad kernel log line since klog_mark, if any.
-klog_bad() { dmesg | grep -E -m1 "$KAIA_BAD"; }
+klog_bad() { { cat /tmp/klog.drained 2>/dev/null; dmesg; } | grep -E -m1 "$KAIA_BAD"; }
 
 # run_test NAME BUDGET_SECS CMD...: run with a hard time limit; exit 0 is a
 # pass, 4 (KSFT_SKIP) a skip, a kill or anything else a failure; a bad kernel
@@ -148,6 +152,15 @@ check() {
 		sed "s/^/# $name: /" /tmp/check.log | tail -n 15
 		result "$name" fail 0 "$what"
 	fi
+}
+
+# The module's KUnit suite ran at the load just done (klog_drain before the
+# insmod) and every test of it passed.
+aia_kunit_loaded() {
+	dmesg -c >/tmp/klog.load
+	cat /tmp/klog.load >>/tmp/klog.drained
+	grep -q '# kvm_riscv_aia: pass:\([1-9][0-9]*\) fail:0 skip:0 total:\1$' /tmp/klog.load ||
+		{ grep -E 'kvm_riscv_aia|not ok' /tmp/klog.load | tail -20; return 1; }
 }
 
 # The module's KUnit suite ran at load (kunit.enable=1) and every test of

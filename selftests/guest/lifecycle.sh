@@ -31,20 +31,26 @@ aia_layout_check() {
 	while read -r line; do echo "KAIA-LAYOUT $line" >/dev/kmsg; done <$l
 }
 
-# Start a VM holder; wait until its VM exists.
+# Start a VM holder (selftests/aia/aia_hold.c): one vCPU per hart, each
+# owning a guest interrupt file of its hart; wait until they all do.
 start_vm_holder() {
 	rm -f /tmp/vm_ready
-	/kaia/bin/vm_holder /tmp/vm_ready &
+	/kselftest/aia/aia_hold /tmp/vm_ready >/tmp/hold.log 2>&1 &
 	holder=$!
 	w=0
-	while [ ! -e /tmp/vm_ready ] && [ $w -lt 100 ]; do sleep 0.1; w=$((w + 1)); done
-	[ -e /tmp/vm_ready ]
+	while [ ! -e /tmp/vm_ready ] && [ $w -lt 300 ] && kill -0 "$holder" 2>/dev/null; do
+		sleep 0.1
+		w=$((w + 1))
+	done
+	[ -e /tmp/vm_ready ] || { echo "aia_hold never got ready:"; cat /tmp/hold.log; return 1; }
 }
 
+# Stop it: the VM must be freed cleanly (aia_hold exits 0).
 stop_vm_holder() {
 	kill "$holder" 2>/dev/null
-	wait "$holder" 2>/dev/null
-	return 0
+	wait "$holder"
+	hrc=$?
+	[ $hrc = 0 ] || { echo "aia_hold exit $hrc:"; cat /tmp/hold.log; return 1; }
 }
 
 # rmmod must be refused while a VM exists, and work once it is gone.
@@ -59,7 +65,7 @@ aia_unload_busy_check() {
 	grep -q 'Resource temporarily unavailable\|in use' /tmp/rmmod.err ||
 		{ echo "unexpected rmmod error"; stop_vm_holder; return 1; }
 	grep -q '^kvm_riscv_aia ' /proc/modules || { echo "module gone after refused rmmod"; stop_vm_holder; return 1; }
-	stop_vm_holder
+	stop_vm_holder || return 1
 	rmmod kvm_riscv_aia || { echo "rmmod failed after the VM exited"; return 1; }
 	insmod /lib/modules/kvm_riscv_aia.ko || { echo "reload failed"; return 1; }
 }
@@ -70,36 +76,44 @@ aia_cycles_check() {
 	i=0
 	while [ $i -lt "$n" ]; do
 		rmmod kvm_riscv_aia || { echo "cycle $i: rmmod failed"; return 1; }
+		klog_drain
 		insmod /lib/modules/kvm_riscv_aia.ko || { echo "cycle $i: insmod failed"; return 1; }
+		aia_kunit_loaded || { echo "cycle $i: KUnit"; return 1; }
 		start_vm_holder || { echo "cycle $i: no VM"; stop_vm_holder; return 1; }
-		stop_vm_holder
+		stop_vm_holder || { echo "cycle $i: VM not freed cleanly"; return 1; }
 		i=$((i + 1))
 	done
 	aia_debugfs_check
 }
 
-# kmemleak (debug kernels only): no unreferenced object after a scan.
+# kmemleak (debug kernels only): it must be there, its scans must work, and
+# no unreferenced object may be left.
 kmemleak_check() {
-	[ -e /sys/kernel/debug/kmemleak ] || { echo "no kmemleak in this kernel"; return 0; }
-	echo scan >/sys/kernel/debug/kmemleak
+	[ -e /sys/kernel/debug/kmemleak ] || { echo "no kmemleak in this kernel"; return 1; }
+	echo scan >/sys/kernel/debug/kmemleak || { echo "kmemleak scan failed"; return 1; }
 	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak || { echo "kmemleak scan failed"; return 1; }
 	cat /sys/kernel/debug/kmemleak >/tmp/leaks
 	[ ! -s /tmp/leaks ] || { head -40 /tmp/leaks; return 1; }
 }
 
-# CPU hotplug with the module loaded: offlining hart 1 runs the provider's
-# disable on it (CPUHP_AP_KVM_ONLINE), onlining runs enable again; its lines
-# must all be back, free, and the global minimum unchanged.
+# CPU hotplug with the module loaded and a vCPU owning a line of hart 1:
+# offlining hart 1 runs the provider's disable on it (CPUHP_AP_KVM_ONLINE),
+# which must leave no line of hart 1 owned (the vCPU moves to hart 0);
+# onlining runs enable again. Once the VM is gone every line must be back,
+# free, and the global minimum unchanged.
 aia_hotplug_check() {
 	c=/sys/devices/system/cpu/cpu1/online
 	[ -w $c ] || { echo "cpu1 cannot be offlined here"; return 1; }
 	before=$(cat $dbg/nr_hgei)
-	echo 0 >$c || { echo "offline failed"; return 1; }
-	[ "$(cat $c)" = 0 ] || { echo "cpu1 still online"; return 1; }
-	start_vm_holder || { echo "no VM with cpu1 offline"; stop_vm_holder; echo 1 >$c; return 1; }
-	stop_vm_holder
-	echo 1 >$c || { echo "online failed"; return 1; }
+	start_vm_holder || { stop_vm_holder; return 1; }
+	[ -n "$(cat $dbg/cpu1/owners)" ] || { echo "no line of hart 1 owned"; stop_vm_holder; return 1; }
+	echo 0 >$c || { echo "offline failed"; stop_vm_holder; return 1; }
+	[ "$(cat $c)" = 0 ] || { echo "cpu1 still online"; stop_vm_holder; return 1; }
+	owned=$(cat $dbg/cpu1/owners)
+	[ -z "$owned" ] || { echo "hart 1 offline, lines still owned: $owned"; echo 1 >$c; stop_vm_holder; return 1; }
+	echo 1 >$c || { echo "online failed"; stop_vm_holder; return 1; }
+	stop_vm_holder || return 1
 	[ "$(cat $dbg/nr_hgei)" = "$before" ] || { echo "global changed: $(cat $dbg/nr_hgei)"; return 1; }
 	aia_debugfs_check
 }

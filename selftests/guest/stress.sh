@@ -9,8 +9,11 @@ guests=$(kparam kaia.guests)
 cycles=$(kparam kaia.cycles)
 cycles=${cycles:-100}
 
+# The AIA selftests too, under KASAN, lockdep and kmemleak.
+aia_tests="aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi"
+
 plan kvm_load aia_module_load aia_kunit aia_debugfs aia_layout aia_unload_busy "aia_cycles_$cycles" \
-	kvm_create_max_vcpus guest_print_test aia_debugfs_after aia_module_unload kvm_unload \
+	kvm_create_max_vcpus guest_print_test $aia_tests aia_debugfs_after aia_module_unload kvm_unload \
 	kmemleak_active kmemleak stress_clean
 klog_mark
 check kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
@@ -24,6 +27,11 @@ check aia_cycles_$cycles "$cycles unload/load cycles with a VM each" aia_cycles_
 echo "# $cycles cycles in $(( $(date +%s) - t0 )) s"
 run_test kvm_create_max_vcpus 300 /kselftest/kvm_create_max_vcpus
 run_test guest_print_test 300 /kselftest/guest_print_test
+for name in $aia_tests; do
+	KAIA_XFAIL=
+	run_test "$name" 600 "/kselftest/aia/$name"
+	grep -E '^(not )?ok |^# aia: ' /tmp/test.log | sed "s/^/# $name: /"
+done
 check aia_debugfs_after "all lines free after the VMs exited" aia_debugfs_check
 check aia_module_unload "rmmod kvm_riscv_aia" rmmod kvm_riscv_aia
 check kvm_unload "rmmod kvm" rmmod kvm
