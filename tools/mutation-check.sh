@@ -119,6 +119,12 @@ EOF
 			-t 1500 "$@" >"$logs/$name-$job.tap" 2>/dev/null; then
 			failed_by="$failed_by $(grep '^not ok' "$logs/$name-$job.tap" | sed 's/^not ok [0-9]* - rust\///; s/ #.*//' | tr '\n' ' ')"
 		fi
+		# As make check does: the module's debugfs layout against the
+		# machine's device tree.
+		if [ "$job" = check ] && ! inroot bash /kaia/src/tools/inner/layout-live.sh \
+			"mutant-$name-$job" >"$logs/$name-layout.log" 2>&1; then
+			failed_by="$failed_by imsic-layout-live"
+		fi
 	done
 	if [ -n "$failed_by" ]; then
 		echo "ok $n - $name # caught by:$failed_by"
