@@ -10,7 +10,7 @@ cycles=$(kparam kaia.cycles)
 cycles=${cycles:-100}
 
 # The AIA selftests too, under KASAN, lockdep and kmemleak.
-aia_tests="aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi"
+aia_tests="aia_attrs aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi"
 
 plan kvm_load aia_module_load aia_kunit aia_debugfs aia_layout aia_unload_busy "aia_cycles_$cycles" \
 	kvm_create_max_vcpus guest_print_test $aia_tests aia_debugfs_after aia_module_unload kvm_unload \
