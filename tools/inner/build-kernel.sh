@@ -63,6 +63,13 @@ if [ -n "$twin" ] && [ ! -e "$out/.config" ] && [ -f "$(out_dir "$twin")/.kaia-b
 	rm -rf "$out"
 	cp -a "$(out_dir "$twin")" "$out"
 	rm -f "$out/.kaia-built"
+	# The twin's objects are newer than this source tree when the twin was
+	# rebuilt (a config change) after the tree was patched: make would
+	# keep the twin's objects of the files the series changes. Make those
+	# files newer than any object.
+	patch_series | xargs sed -n 's|^+++ b/||p' | sort -u | while read -r f; do
+		[ -f "$src/$f" ] && touch "$src/$f"
+	done
 fi
 # Drop builds of this flavour with other keys (old configs, old patches).
 for d in "$KAIA_CACHE"/build/"$flavour"-*; do
