@@ -59,6 +59,7 @@ vmm_run() {
 	env LD_LIBRARY_PATH="$vmm_lib" /vmm/usr/bin/qemu-system-riscv64 \
 		-M virt,aia=aplic-imsic -accel kvm,riscv-aia="$mode" -cpu host -d unimp \
 		-smp "$n" -m 256M -nographic -no-reboot -bios none \
+		-device virtio-rng-pci \
 		-kernel /vmm/Image -initrd /vmm/l2-initrd.cpio \
 		-append "console=ttyS0 rdinit=/init panic=-1 quiet" \
 		</dev/null >/tmp/l2.log 2>&1 &
@@ -111,6 +112,9 @@ vmm_run() {
 		elif ! grep 'L2-IRQ.*APLIC-MSI.*ttyS0' /tmp/l2.log |
 			awk '{ for (i = 3; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { exit !(s > 0) }'; then
 			reason="no UART interrupt through the in-kernel APLIC"
+		elif ! grep 'L2-MSI.*PCI-MSI.*virtio' /tmp/l2.log | grep -v config |
+			awk '{ for (i = 3; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { exit !(s > 0) }'; then
+			reason="no virtio-pci MSI-X interrupt in L2: $(grep 'L2-MSI' /tmp/l2.log | tr -s ' ')"
 		fi
 	fi
 	if [ -z "$reason" ] && [ -d "$dbg" ]; then

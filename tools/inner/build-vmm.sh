@@ -57,7 +57,7 @@ printf '%s\n' "${want[@]}" >"$dst.tmp/packages.txt"
 l2=$dst.tmp/l2
 mkdir -p "$l2"/{bin,proc,sys,dev}
 cp /usr/bin/busybox "$l2/bin/busybox"
-for a in sh cat echo mount poweroff grep sed dmesg sleep; do ln -s busybox "$l2/bin/$a"; done
+for a in sh cat echo mount poweroff grep sed dmesg sleep head; do ln -s busybox "$l2/bin/$a"; done
 cp /kaia/src/selftests/guest/l2-init "$l2/init"
 chmod +x "$l2/init"
 (cd "$l2" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$dst.tmp/l2-initrd.cpio"
