@@ -194,7 +194,9 @@ TEST(config)
 		if (v + 64 < KVM_DEV_RISCV_AIA_IDS_MAX)
 			refuse_config(_metadata, &d, KVM_DEV_RISCV_AIA_CONFIG_IDS, v + 64, EINVAL);
 		refuse_config(_metadata, &d, KVM_DEV_RISCV_AIA_CONFIG_SRCS, max_ids, EINVAL);
-		set_config(&d, KVM_DEV_RISCV_AIA_CONFIG_SRCS, max_ids - 1 < 1023 ? max_ids - 1 : 1023);
+		v = max_ids - 1 < 1023 ? max_ids - 1 : 1023;
+		set_config(&d, KVM_DEV_RISCV_AIA_CONFIG_SRCS, v);
+		ASSERT_EQ(get_config(&d, KVM_DEV_RISCV_AIA_CONFIG_SRCS), v);
 	}
 	refuse_config(_metadata, &d, KVM_DEV_RISCV_AIA_CONFIG_SRCS, 1024, EINVAL);
 	refuse_config(_metadata, &d, KVM_DEV_RISCV_AIA_CONFIG_SRCS, ~0U, EINVAL);
