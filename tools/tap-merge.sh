@@ -3,7 +3,8 @@
 # Sourced by tools/check.sh (and tools/tests/test-tap-merge.sh).
 #
 # merge_guest_tap NAME TAP COUNTS RC: add one guest run's TAP (run-qemu.sh's
-# stdout, file TAP) to the caller's TAP stream. Its ok / not ok lines are
+# stdout, file TAP), or a lane of make check's, to the caller's TAP stream.
+# Comment lines ("# ...") pass through. Its ok / not ok lines are
 # renumbered after the caller's n and counted into the caller's passed,
 # failed and skipped from the lines themselves. The run's own summary
 # (COUNTS, "P F S SECS", written as its last act) must exist and agree with
@@ -17,6 +18,7 @@ merge_guest_tap() {
 		"not ok "*) tf=$((tf + 1)) ;;
 		"ok "*"# SKIP"*) ts=$((ts + 1)) ;;
 		"ok "*) tp=$((tp + 1)) ;;
+		"#"*) echo "$l"; continue ;;
 		*) continue ;;
 		esac
 		n=$((n + 1))

@@ -14,7 +14,7 @@
 name=$1
 logs=$KAIA_CACHE/logs
 [ -f "$logs/$name.dtb" ] || { echo "no device tree of run $name" >&2; exit 1; }
-sed -n -E 's/^(\[ *[0-9]+\.[0-9]+\] )?KAIA-LAYOUT //p' "$logs/$name.log" >"$logs/$name.layout"
+sed -n -E 's/^(.*\[ *[0-9]+\.[0-9]+\] |)KAIA-LAYOUT //p' "$logs/$name.log" >"$logs/$name.layout"
 [ -s "$logs/$name.layout" ] || { echo "run $name logged no KAIA-LAYOUT lines" >&2; exit 1; }
 cd /kaia/src/tools/imsic-layout
 cargo build --locked -q

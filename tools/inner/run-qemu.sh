@@ -104,8 +104,13 @@ emit() { # status name secs reason
 	esac >>"$tap"
 }
 # The guest writes its KAIA- lines to the kernel log: "[  1.23] KAIA-...".
-# Only whole kernel log records count, not a job echoing the log.
-kaia_lines() { sed -n -E 's/^(\[ *[0-9]+\.[0-9]+\] )?(KAIA-[A-Z]+ .*)$/\2/p' "$log" | grep "^$1" || true; }
+# printk writes a record whole, but it can land after a job's partial line
+# on the console ("# running demand[  46.0] KAIA-RESULT ..."), so a
+# timestamped record counts wherever it starts. Jobs never echo KAIA-
+# lines of the kernel log (they filter them out), so nothing counts twice.
+kaia_lines() {
+	sed -n -E 's/^(.*\[ *[0-9]+\.[0-9]+\] |)(KAIA-[A-Z]+ .*)$/\2/p' "$log" | grep "^$1" || true
+}
 if [ -n "$(kaia_lines KAIA-BOOT)" ]; then emit pass boot "$dt"; else emit fail boot "$dt" "guest never reached /init"; fi
 while read -r _ rname status secs reason; do
 	emit "$status" "$rname" "$secs" "$reason"

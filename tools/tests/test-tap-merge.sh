@@ -61,6 +61,10 @@ check "$([ "$failed" = 1 ] && grep -q 'no results' "$tmp/out" && echo 1)" \
 merge $'ok 1 - a # 1s\nok 2 - b # 1s' "2 0 0 5" 0
 check "$([ "$n/$passed/$failed/$skipped" = 12/2/0/0 ] && echo 1)" \
 	"a clean run adds its passes and nothing else"
+
+merge $'ok 1 - a # 1s\nnot ok 2 - b # exit 1\n# why b failed\n1..2' "1 1 0 5" 1
+check "$([ "$(cat "$tmp/out")" = $'ok 11 - a # 1s\nnot ok 12 - b # exit 1\n# why b failed' ] && echo 1)" \
+	"comment lines pass through in place; plan lines do not"
 IFS=$IFS_SAVE
 
 # run-qemu.sh writes its summary under the run's name (-N), whatever its
@@ -68,9 +72,11 @@ IFS=$IFS_SAVE
 # NAME.counts. (A result loop that reused $name once wrote ".counts".)
 sec=$(sed -n '/^# TAP\.$/,/counts"$/p' "$here/../inner/run-qemu.sh")
 mkdir -p "$tmp/cache/logs"
+# A record can land after a job's partial line on the console (z).
 printf '%s\n' "[    1.0] KAIA-BOOT job=j" "[    1.1] KAIA-PLAN x" "[    1.2] KAIA-PLAN y" \
-	"[    2.0] KAIA-RESULT x pass 1" "[    3.0] KAIA-RESULT y skip 0 no reason" \
-	"[    4.0] KAIA-END rc=0" >"$tmp/cache/logs/runname.log"
+	"[    1.3] KAIA-PLAN z" "[    2.0] KAIA-RESULT x pass 1" "[    3.0] KAIA-RESULT y skip 0 no reason" \
+	"# running demand[    3.5] KAIA-RESULT z pass 1" "[    4.0] KAIA-END rc=0" \
+	>"$tmp/cache/logs/runname.log"
 : >"$tmp/patterns"
 sec=${sec//\/kaia\/src\/selftests\/guest\/bad-patterns/$tmp/patterns}
 (
@@ -79,8 +85,8 @@ sec=${sec//\/kaia\/src\/selftests\/guest\/bad-patterns/$tmp/patterns}
 	eval "$sec"
 ) >"$tmp/out" 2>&1
 check "$([ -f "$tmp/cache/logs/runname.counts" ] && [ ! -e "$tmp/cache/logs/.counts" ] &&
-	[ "$(cat "$tmp/cache/logs/runname.counts")" = "5 0 1 4" ] && echo 1)" \
-	"run-qemu.sh writes NAME.counts, and its counts match its lines"
+	[ "$(cat "$tmp/cache/logs/runname.counts")" = "6 0 1 4" ] && echo 1)" \
+	"run-qemu.sh writes NAME.counts and counts every record, also one after a partial line"
 
 echo "1..$t"
 echo "$tpassed passed, $tfailed failed"
