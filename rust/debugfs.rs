@@ -11,6 +11,8 @@
 //! cpuN/sgei_count     SGEI interrupts handled on hart N
 //! cpuN/bad_frees      refused frees (bad line, double free) on hart N
 //! cpuN/pm_enters      non-retentive idle entries (CPU PM) on hart N
+//! cpuN/state          "<nr_hgei> <free> <sgei_count>" and one "<line> <vm>
+//!                     <vcpu id>" row per owned line, all under one lock hold
 //! layout              the IMSIC geometry, then per possible CPU its hart ID,
 //!                     S-level file, guest files, lines and each line's
 //!                     guest-file address (read by tools/imsic-layout)
@@ -64,16 +66,31 @@ fn free_lines(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
 fn owners(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
     with_cpu(*cpu, f, |st, f| {
         for (line, owner) in st.ctrl.iter() {
-            // SAFETY: an owner is a live vCPU while it owns the line, and
-            // the lock keeps it from freeing the line; `stats_id` is a
-            // NUL-terminated array inside the VM.
-            let (vm, id) = unsafe {
-                (
-                    CStr::from_char_ptr(glue::vcpu_vm_name(owner.as_ptr())),
-                    glue::vcpu_id(owner.as_ptr()),
-                )
-            };
-            writeln!(f, "{line} {} {id}", vm.to_str().unwrap_or("?"))?;
+            owner_row(f, line, owner)?;
+        }
+        Ok(())
+    })
+}
+
+/// One owner row: "<line> <vm> <vcpu id>".
+fn owner_row(f: &mut Formatter<'_>, line: u32, owner: crate::hgei::Owner) -> fmt::Result {
+    // SAFETY: an owner is a live vCPU while it owns the line, and the
+    // caller holds the hart's HGEI lock, which keeps it from freeing the
+    // line; `stats_id` is a NUL-terminated array inside the VM.
+    let (vm, id) = unsafe {
+        (
+            CStr::from_char_ptr(glue::vcpu_vm_name(owner.as_ptr())),
+            glue::vcpu_id(owner.as_ptr()),
+        )
+    };
+    writeln!(f, "{line} {} {id}", vm.to_str().unwrap_or("?"))
+}
+
+fn state(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
+    with_cpu(*cpu, f, |st, f| {
+        writeln!(f, "{} {} {}", st.ctrl.nr_hgei(), st.ctrl.nr_free(), st.sgei_count)?;
+        for (line, owner) in st.ctrl.iter() {
+            owner_row(f, line, owner)?;
         }
         Ok(())
     })
@@ -189,6 +206,7 @@ impl Debugfs {
             add_file(&mut files, &sub, c"sgei_count", cpu, &sgei_count)?;
             add_file(&mut files, &sub, c"bad_frees", cpu, &bad_frees)?;
             add_file(&mut files, &sub, c"pm_enters", cpu, &pm_enters)?;
+            add_file(&mut files, &sub, c"state", cpu, &state)?;
         }
         Ok(Self {
             _files: files,

@@ -35,18 +35,14 @@ table() {
 	if [ -d "$dbg" ]; then
 		say "$(printf '%-5s %5s %5s %6s  %s' hart lines free SGEIs 'owners (line: VM vCPU)')"
 		for c in $(seq 0 $((vmm_harts - 1))); do
-			d=$dbg/cpu$c
-			# The files are read one by one while vCPUs move: retry
-			# until free lines and owners agree.
-			for try in 1 2 3 4 5; do
-				lines=$(cat "$d/nr_hgei")
-				free=$(cut -d' ' -f1 "$d/free_lines")
-				own=$(awk '{ printf "%s%s: %s vcpu%s", sep, $1, $2, $3; sep = ", " }' "$d/owners")
-				rows=$(grep -c . "$d/owners")
-				[ $((lines - rows)) = "$free" ] && break
-			done
-			say "$(printf '%-5s %5s %5s %6s  %s' "$c" "$lines" "$free" \
-				"$(cat "$d/sgei_count")" "${own:--}")"
+			# One read of cpuN/state: its counts and owners come from
+			# one hold of the hart's lock, so they agree.
+			st=$(cat "$dbg/cpu$c/state")
+			set -- $(echo "$st" | head -n 1)
+			lines=$1 free=$2 sgeis=$3
+			own=$(echo "$st" | tail -n +2 |
+				awk '{ printf "%s%s: %s vcpu%s", sep, $1, $2, $3; sep = ", " }')
+			say "$(printf '%-5s %5s %5s %6s  %s' "$c" "$lines" "$free" "$sgeis" "${own:--}")"
 		done
 	else
 		say "$(printf '%-5s %6s' hart SGEIs)"
