@@ -88,7 +88,13 @@ fn owner_row(f: &mut Formatter<'_>, line: u32, owner: crate::hgei::Owner) -> fmt
 
 fn state(cpu: &u32, f: &mut Formatter<'_>) -> fmt::Result {
     with_cpu(*cpu, f, |st, f| {
-        writeln!(f, "{} {} {}", st.ctrl.nr_hgei(), st.ctrl.nr_free(), st.sgei_count)?;
+        writeln!(
+            f,
+            "{} {} {}",
+            st.ctrl.nr_hgei(),
+            st.ctrl.nr_free(),
+            st.sgei_count
+        )?;
         for (line, owner) in st.ctrl.iter() {
             owner_row(f, line, owner)?;
         }
