@@ -27,11 +27,22 @@ void aia_guest_irq_handler(struct pt_regs *regs)
 {
 	struct aia_guest_vcpu *g = &aia_guest[guest_get_vcpuid()];
 	unsigned long cause = regs->cause & ~CAUSE_IRQ_FLAG;
-	unsigned long topei;
+	unsigned long topei, topi;
 	u64 claimed = 0;
 	u32 id;
 
 	__GUEST_ASSERT(cause == IRQ_S_EXT, "unexpected interrupt, cause %lu", cause);
+
+	/*
+	 * What a Linux guest's INTC reads first (riscv_intc_aia_irq()): the
+	 * external interrupt must be in vstopi.  Without a guest file
+	 * (hstatus.VGEIN == 0, EMUL) it is there only if the host wrote
+	 * HVICTL.IID = 9 with a non-zero IPRIO for hvip.VSEIP (update_hvip).
+	 */
+	topi = csr_read(CSR_STOPI);
+	__GUEST_ASSERT((topi >> TOPI_IID_SHIFT) == IRQ_S_EXT &&
+		       (topi & TOPI_IPRIO_MASK),
+		       "external interrupt taken, stopi %#lx", topi);
 
 	while ((topei = csr_swap(CSR_STOPEI, 0))) {
 		id = (topei >> TOPEI_ID_SHIFT) & TOPEI_ID_MASK;
