@@ -10,6 +10,9 @@
  * line of hart 1 may be owned while it is offline.  Once hart 1 is back,
  * more MSIs arrive, and after the VM is gone each hart has as many free
  * lines as before.
+ *
+ * pending_at_offline: the same with MSIs held pending in the guest file
+ * (eithreshold) when hart 1 goes offline; none may be lost.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -139,6 +142,74 @@ TEST_F_TIMEOUT(aia, offline_guest_file_hart, 110)
 			TH_LOG("hart %d: %d free lines before, %d after", cpu,
 			       lines_before[cpu], lines_after[cpu]);
 	}
+}
+
+/*
+ * MSIs pending in the guest file at the moment its hart goes offline: the
+ * guest holds IDs 2.. pending with eithreshold 2 (ID 1 still wakes it)
+ * while its vCPU sleeps in WFI on hart 1.  Offlining hart 1 must move the
+ * file's pending bits with the vCPU (kvm_riscv_vcpu_aia_imsic_release()
+ * reads the VS-file into the SW file); once the guest lowers its threshold
+ * on hart 0 it must claim every one of them, exactly once.
+ */
+TEST_F_TIMEOUT(aia, pending_at_offline, 110)
+{
+	struct aia_msi bell = { AIA_SEND_SIGNAL_MSI, 0, 1 };
+	bool has_file = variant->mode != KVM_DEV_RISCV_AIA_MODE_EMUL;
+	int owned[AIA_MAX_VCPUS];
+	struct aia_guest_vcpu *g;
+	struct aia_vm *a;
+	u64 claimed;
+	u32 id;
+
+	if (access(CPU1_ONLINE, W_OK))
+		SKIP(return, "hart 1 cannot be taken offline here");
+
+	a = aia_vm_create(variant->mode, 1, NULL);
+	a->timeout_s = 5;
+	aia_enable_all_ids(a);
+	aia_vm_init(a);
+	aia_runner_start(a, 0, 1);
+	aia_wait_ready(a, 0);
+	g = aia_guest_hva(a, 0);
+
+	/* The guest applies the threshold before it reports the bell. */
+	WRITE_ONCE(g->threshold, 2);
+	aia_deliver(a, &bell, 1);
+	claimed = READ_ONCE(g->total);
+	for (id = 2; id < 2 + NR_MSIS; id++) {
+		aia_signal_msi(a, 0, id);
+		aia_expect(a, 0, id);
+	}
+	usleep(200 * 1000);
+	ASSERT_EQ(READ_ONCE(g->total), claimed)
+		TH_LOG("the guest claimed IDs above its eithreshold");
+	if (has_file && aia_debugfs_present()) {
+		memset(owned, 0, sizeof(owned));
+		ASSERT_EQ(aia_debugfs_owners(1, owned), 1);
+		ASSERT_NE(owned[0], 0) TH_LOG("vCPU 0 owns no line of hart 1");
+	}
+
+	ASSERT_TRUE(set_cpu1_online(false)) TH_LOG("offlining hart 1 failed");
+	if (aia_debugfs_present()) {
+		memset(owned, 0, sizeof(owned));
+		ASSERT_EQ(aia_debugfs_owners(1, owned), 0)
+			TH_LOG("hart 1 is offline but still has an owned line");
+	}
+
+	/* Lower the threshold and ring: everything held must arrive. */
+	WRITE_ONCE(g->threshold, 0);
+	aia_deliver(a, &bell, 1);
+	ASSERT_TRUE(a->runner[0].cpus_seen & 1)
+		TH_LOG("vCPU never ran on hart 0 (harts seen %#lx)", a->runner[0].cpus_seen);
+	ksft_print_msg("aia: %s: %d MSIs pending across offline of hart 1, none lost\n",
+		       aia_mode_name(variant->mode), NR_MSIS);
+
+	ASSERT_TRUE(set_cpu1_online(true)) TH_LOG("onlining hart 1 failed");
+	aia_stop_all(a);
+	aia_vm_free(a);
+	if (aia_debugfs_present())
+		ASSERT_TRUE(aia_debugfs_wait_empty(5)) TH_LOG("HGEI lines owned after the VM");
 }
 
 TEST_HARNESS_MAIN

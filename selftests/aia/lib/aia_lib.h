@@ -88,6 +88,7 @@ struct aia_guest_vcpu {
 	u64 enable[AIA_EIE_WORDS];	/* IDs the guest enables in its EIEs */
 	u64 target;			/* total to wait for, or AIA_STOP */
 	u64 probe_reads;		/* sireg reads before each report */
+	u64 threshold;			/* eithreshold the guest applies */
 	/*
 	 * A list of MSIs for the guest to write to IMSIC pages itself
 	 * (seteipnum_le of send_vcpu[i]'s page, through the guest's G-stage
@@ -250,6 +251,7 @@ void aia_map_imsics(struct aia_vm *a);
  * running, for it to send them.
  */
 void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n);
+void aia_expect(struct aia_vm *a, int vcpu, u32 id);
 void aia_check_counts(struct aia_vm *a);
 /*
  * Move a running vCPU to hart @cpu: re-pin its runner thread, then wake it
