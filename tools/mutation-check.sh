@@ -57,6 +57,9 @@ add sgei_no_kick rust/hgei.rs "check -a kaia.only=aia_wakeup,aia_ipi" \
 '            let _ = owner;
         }
         true'
+add sgei_kicks_line1_only rust/hgei.rs "check -a kaia.only=aia_wakeup,aia_ipi" \
+'        for owner in st.ctrl.owners_in(mask) {' \
+'        for owner in st.ctrl.owners_in(mask & csr::bit(1)) {'
 add disable_keeps_files rust/hgei.rs "check -a kaia.only=aia_hotplug" \
 '            unsafe { glue::imsic_release(owner.as_ptr()) };' \
 '            let _ = owner;

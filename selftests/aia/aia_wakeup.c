@@ -13,6 +13,9 @@
  *   the vCPU).
  * The wake-up latency (KVM_SIGNAL_MSI to the guest's report reaching the
  * host) is printed as a diagnostic.
+ *
+ * vms_share_hart: three VMs (fewer in HWACCEL if the hart has fewer guest
+ * files) sleep on one hart; each MSI must wake its own VM and no other.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,6 +24,7 @@
 #include "aia_lib.h"
 
 #define NR_WAKES	20
+#define NR_VMS		3
 
 FIXTURE(aia) {
 	int unused;
@@ -130,6 +134,75 @@ TEST_F_TIMEOUT(aia, wfi_wakeup, 100)
 
 	aia_stop_all(a);
 	aia_vm_free(a);
+}
+
+/*
+ * Several VMs at once on one hart: each VM's vCPU sleeps in WFI there (in
+ * HWACCEL and AUTO each owns its own line of the hart).  The host wakes
+ * one VM at a time with an MSI: that VM's vCPU must claim it (so the SGEI
+ * kicked the owner of the line that fired), and the other VMs must claim
+ * nothing and take no spurious interrupt.
+ */
+TEST_F_TIMEOUT(aia, vms_share_hart, 120)
+{
+	bool hw = variant->mode != KVM_DEV_RISCV_AIA_MODE_EMUL;
+	int cpu = aia_nr_cpus() > 1 ? 1 : 0;
+	struct aia_vm *vms[NR_VMS];
+	u64 total[NR_VMS], sgei;
+	int nr = NR_VMS, lines, t, v, i;
+	struct aia_msi m;
+
+	if (variant->mode == KVM_DEV_RISCV_AIA_MODE_HWACCEL) {
+		lines = aia_probe_free_lines(cpu, NR_VMS);
+		if (lines < 2)
+			SKIP(return, "HWACCEL needs two guest files on a hart");
+		nr = lines;
+	}
+
+	for (v = 0; v < nr; v++) {
+		vms[v] = aia_vm_create(variant->mode, 1, NULL);
+		vms[v]->timeout_s = 10;
+		aia_enable_all_ids(vms[v]);
+		aia_vm_init(vms[v]);
+		aia_runner_start(vms[v], 0, cpu);
+		aia_wait_ready(vms[v], 0);
+		ASSERT_FALSE(vms[v]->runner[0].exited)
+			TH_LOG("VM %d's vCPU could not run on hart %d", v, cpu);
+	}
+	if (hw && aia_debugfs_present())
+		ASSERT_EQ(aia_debugfs_owners(cpu, NULL), nr)
+			TH_LOG("hart %d: %d VMs running, lines owned differ", cpu, nr);
+
+	for (i = 0; i < 4 * nr; i++) {
+		t = i % nr;
+		for (v = 0; v < nr; v++) {
+			wait_blocked(_metadata, vms[v]->vcpus[0]);
+			total[v] = READ_ONCE(aia_guest_hva(vms[v], 0)->total);
+		}
+		sgei = aia_sgei_irqs(cpu);
+		m = (struct aia_msi){ AIA_SEND_SIGNAL_MSI, 0, 1 + i % 30 };
+		aia_deliver(vms[t], &m, 1);
+		if (hw)
+			ASSERT_GT(aia_sgei_irqs(cpu), sgei)
+				TH_LOG("wake-up %d of VM %d: no SGEI on hart %d", i, t, cpu);
+		for (v = 0; v < nr; v++) {
+			if (v == t)
+				continue;
+			ASSERT_EQ(READ_ONCE(aia_guest_hva(vms[v], 0)->total), total[v])
+				TH_LOG("VM %d claimed an MSI sent to VM %d", v, t);
+			ASSERT_EQ(READ_ONCE(aia_guest_hva(vms[v], 0)->spurious), 0);
+		}
+	}
+	ksft_print_msg("aia: %s: %d VMs on hart %d, %d wake-ups, each to its own VM\n",
+		       aia_mode_name(variant->mode), nr, cpu, 4 * nr);
+
+	for (v = 0; v < nr; v++) {
+		aia_check_counts(vms[v]);
+		aia_stop_all(vms[v]);
+		aia_vm_free(vms[v]);
+	}
+	if (aia_debugfs_present())
+		ASSERT_TRUE(aia_debugfs_wait_empty(5)) TH_LOG("HGEI lines owned after the VMs");
 }
 
 TEST_HARNESS_MAIN
