@@ -11,7 +11,7 @@
 #
 # Environment: KAIA_FLAVOURS (default "stock rust rust-debug"), KAIA_LONG (1: also
 # the long selftests, e.g. rseq_test, ~10 min each), KAIA_SMP (2),
-# KAIA_GUESTS (5), KAIA_LANES (flavours run in parallel: 2, or 1 on one
+# KAIA_GUESTS (5), KAIA_LANES (guest runs in parallel: 2, or 1 on one
 # CPU), KVM_AIA_CACHE (/var/cache/kvm-aia-rs).
 set -uo pipefail
 
@@ -142,76 +142,111 @@ truncated() {
 	grep -a -q 'KAIA-PLAN truncated_third' "$KVM_AIA_CACHE/work/logs/stock-truncated.log"
 }
 [ $ok = 1 ] && step harness-catches-truncation truncated
-# Everything one flavour runs on its kernel, in order.
-flavour_jobs() {
-	local f=$1
-	# kvm_riscv_aia.ko links against the patched kvm.ko only; the stock
-	# flavour runs upstream aia.c inside kvm.ko.
-	if [ "$f" != stock ] && [ "$f" != debug ]; then
-		step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" CLIPPY=1 || return 0
-	fi
-	case $f in
-	*debug) guest_tier "$f" stress -t 2400 -a "kaia.cycles=${KAIA_CYCLES:-100}" || true ;;
-	*) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" || true ;;
+# The guest work is cut into units, each one QEMU run (plus the layout
+# check that reads its log).  The units of all flavours share one queue,
+# longest first, and KAIA_LANES workers (default: one per CPU, at most 2;
+# single-threaded TCG keeps one core busy per QEMU) each take the next unit
+# when they become free.  Runs share nothing they write: kernels and modules
+# are built before, and each run has its own initramfs and logs.
+#
+# unit_cost KIND: its place in the queue (about the minutes it takes).
+unit_cost() {
+	case $1 in
+	stress | check) echo 5 ;;
+	vmm | vmm-g1) echo 2 ;;
+	*) echo 1 ;;
 	esac
-	# The module's view of the IMSIC against the machine's device tree.
-	case $f in rust*)
-		step "imsic-layout-live-$f" inroot bash /kaia/src/tools/inner/layout-live.sh \
-			"$f-$(case $f in *debug) echo stress ;; *) echo check ;; esac)" || true
-		;;
-	esac
-	case $f in *debug) ;; *)
+}
+
+# flavour_units FLAVOUR: its units, in the order of the results.
+flavour_units() {
+	case $1 in
+	*debug) echo stress ;;
+	*)
+		echo check
 		# A machine without guest files: HWACCEL and AUTO are refused.
-		guest_tier "$f" check -N "$f-check-g0" -g 0 -t 600 \
-			-a "kaia.only=aia_attrs kaia.cycles=2" || true
+		echo g0
 		# A real VMM: QEMU -accel kvm boots SMP L2 guests in every mode;
 		# then on a machine with one guest file per hart, overcommitted.
-		guest_tier "$f" vmm -t 2400 || true
-		guest_tier "$f" vmm -N "$f-vmm-g1" -g 1 -t 1200 || true
+		echo vmm
+		echo vmm-g1
 		# CPU PM: harts in non-retentive idle under blocked vCPUs.
-		step "pm-module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" --pm &&
-			guest_tier "$f" pm -I -t 900 || true
+		echo pm
 		;;
 	esac
 	# Without AIA (PLIC machine): kvm.ko alone runs VMs, the module refuses.
-	if [ "$f" = rust ]; then
-		guest_tier "$f" noaia -A none -t 600 || true
-	fi
+	[ "$1" = rust ] && echo noaia
+	return 0
 }
 
-# The flavours' jobs run in KAIA_LANES parallel lanes (default: one per
-# CPU, at most 2): single-threaded TCG keeps one core busy per QEMU, and
-# flavours share nothing they write (kernel builds, module objects,
-# initramfs and logs are per flavour; the guest VMM image is built first).
-# Flavour i goes to lane i mod LANES. Each lane's TAP is merged in lane
-# order afterwards (tools/tap-merge.sh), so a lane that dies fails by name.
+run_unit() {
+	local f=$1 kind=$2
+	case $kind in
+	check) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" ;;
+	stress) guest_tier "$f" stress -t 2400 -a "kaia.cycles=${KAIA_CYCLES:-100}" ;;
+	g0) guest_tier "$f" check -N "$f-check-g0" -g 0 -t 600 -a "kaia.only=aia_attrs kaia.cycles=2" ;;
+	vmm) guest_tier "$f" vmm -t 2400 ;;
+	vmm-g1) guest_tier "$f" vmm -N "$f-vmm-g1" -g 1 -t 1200 ;;
+	pm) guest_tier "$f" pm -I -t 900 ;;
+	noaia) guest_tier "$f" noaia -A none -t 600 ;;
+	esac
+	# The module's view of the IMSIC against the machine's device tree.
+	case $kind,$f in check,rust* | stress,rust*)
+		step "imsic-layout-live-$f" inroot bash /kaia/src/tools/inner/layout-live.sh "$f-$kind"
+		;;
+	esac
+	return 0
+}
+
 lanes=${KAIA_LANES:-$(( $(nproc) < 2 ? 1 : 2 ))}
 if [ $ok = 1 ]; then
 	step vmm-image inroot bash /kaia/src/tools/inner/build-vmm.sh || true
-	lanedir=$(mktemp -d)
+	qdir=$(mktemp -d)
 	i=0
 	for f in $flavours; do
-		echo "$f" >>"$lanedir/lane$((i % lanes)).flavours"
-		i=$((i + 1))
+		# kvm_riscv_aia.ko links against the patched kvm.ko only; the
+		# stock flavour runs upstream aia.c inside kvm.ko.  A flavour
+		# whose module does not build runs nothing (its step failed).
+		case $f in stock | debug) ;; *)
+			step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" CLIPPY=1 ||
+				continue
+			;;
+		esac
+		pm=1
+		case $f in *debug) ;; *)
+			step "pm-module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" --pm || pm=0
+			;;
+		esac
+		for u in $(flavour_units "$f"); do
+			[ "$u" = pm ] && [ $pm = 0 ] && continue
+			i=$((i + 1))
+			echo "$(unit_cost "$u") $i $f $u" >>"$qdir/all"
+		done
 	done
-	for lf in "$lanedir"/lane*.flavours; do
-		l=${lf%.flavours}
+	touch "$qdir/all" "$qdir/lock"
+	sort -s -k1,1nr "$qdir/all" >"$qdir/queue"
+	for w in $(seq 1 "$lanes"); do
 		(
-			n=0 passed=0 failed=0 skipped=0
-			for f in $(cat "$lf"); do
-				log "lane $(basename "$l"): flavour $f"
-				flavour_jobs "$f"
-			done >"$l.tap"
-			echo "$passed $failed $skipped" >"$l.counts"
+			while :; do
+				unit=$(flock "$qdir/lock" sh -c 'head -n 1 "$1"; sed -i 1d "$1"' _ "$qdir/queue")
+				[ -n "$unit" ] || break
+				# shellcheck disable=SC2086
+				set -- $unit
+				log "worker $w: $3 $4"
+				(
+					n=0 passed=0 failed=0 skipped=0
+					run_unit "$3" "$4" >"$qdir/$2.tap"
+					echo "$passed $failed $skipped" >"$qdir/$2.counts"
+				)
+			done
 		) &
 	done
 	wait
-	for lf in "$lanedir"/lane*.flavours; do
-		l=${lf%.flavours}
-		merge_guest_tap "lane $(basename "$l") ($(tr '\n' ' ' <"$lf"| sed 's/ $//'))" \
-			"$l.tap" "$l.counts" 0
-	done
-	rm -rf "$lanedir"
+	# Results in a fixed order (flavour, then unit), whatever ran first.
+	while read -r _ idx f u; do
+		merge_guest_tap "unit $f $u" "$qdir/$idx.tap" "$qdir/$idx.counts" 0
+	done < <(sort -k2,2n "$qdir/all")
+	rm -rf "$qdir"
 fi
 
 echo "1..$n"

@@ -40,8 +40,8 @@ fi
 plan kvm_load
 [ -f $aia_ko ] && plan aia_module_load
 plan aia_available sgei_irq load_clean
-[ -f $aia_ko ] && plan aia_kunit aia_debugfs aia_layout aia_unload_busy aia_hotplug_held \
-	aia_hotplug_held_clean aia_cycles aia_cycles_clean
+[ -f $aia_ko ] && plan aia_kunit aia_debugfs aia_layout aia_unload_busy aia_insmod_busy \
+	aia_race aia_hotplug_held aia_hotplug_held_clean aia_cycles aia_cycles_clean
 plan $(selected_tests | awk '{ print $3 }')
 for name in $aia_tests; do selected "$name" && plan "$name"; done
 [ -f $aia_ko ] && plan aia_bad_frees
@@ -77,6 +77,9 @@ if [ -f /lib/modules/kvm_riscv_aia.ko ]; then
 	check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
 	check aia_layout "debugfs layout: geometry, every CPU with $guests lines" aia_layout_check
 	check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
+	check aia_insmod_busy "insmod refused (EBUSY) while a VM exists, works after" aia_insmod_busy_check
+	check aia_race "unload/load racing VM and AIA device creation for 10 s" aia_race_check 10
+	sed 's/^/# aia_race: /' /tmp/check.log | tail -n 2
 	klog_mark
 	if [ -d /sys/devices/system/cpu/cpu1 ] && [ "$(cat /tmp/kaia-files)" -gt 0 ]; then
 		check aia_hotplug_held "offline/online hart 1 under a vCPU owning its line: released, all back" aia_hotplug_check

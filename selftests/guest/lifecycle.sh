@@ -70,6 +70,80 @@ aia_unload_busy_check() {
 	insmod /lib/modules/kvm_riscv_aia.ko || { echo "reload failed"; return 1; }
 }
 
+# insmod must be refused (EBUSY) while a VM exists, even one without AIA
+# (kvm.ko alone runs it), leave nothing behind, and work once it is gone.
+aia_insmod_busy_check() {
+	rmmod kvm_riscv_aia || { echo "rmmod failed with no VM"; return 1; }
+	rm -f /tmp/plain_ready
+	/kselftest/aia/aia_churn hold /tmp/plain_ready >/tmp/plain.log 2>&1 &
+	plain=$!
+	w=0
+	while [ ! -e /tmp/plain_ready ] && [ $w -lt 100 ] && kill -0 $plain 2>/dev/null; do
+		sleep 0.1
+		w=$((w + 1))
+	done
+	rc=0
+	if [ ! -e /tmp/plain_ready ]; then
+		echo "aia_churn hold never got ready:"; cat /tmp/plain.log; rc=1
+	elif insmod /lib/modules/kvm_riscv_aia.ko 2>/tmp/insmod.err; then
+		echo "insmod succeeded while a VM exists"; rmmod kvm_riscv_aia; rc=1
+	else
+		cat /tmp/insmod.err
+		grep -q 'Device or resource busy' /tmp/insmod.err || { echo "not EBUSY"; rc=1; }
+		! grep -q '^kvm_riscv_aia ' /proc/modules || { echo "module left after a refused insmod"; rc=1; }
+	fi
+	kill $plain 2>/dev/null
+	wait $plain || { echo "aia_churn hold failed:"; cat /tmp/plain.log; rc=1; }
+	klog_drain
+	insmod /lib/modules/kvm_riscv_aia.ko || { echo "insmod failed after the VM exited"; return 1; }
+	aia_kunit_loaded || { echo "KUnit after the reload"; return 1; }
+	[ $rc = 0 ] && aia_debugfs_check
+}
+
+# Unload and load the provider over and over while VMs (with an AIA device
+# when there is a provider) are created and destroyed as fast as possible
+# (aia_churn churn).  Every refusal must be the documented one: rmmod "in
+# use" (EAGAIN) while a VM pins the module, insmod EBUSY while a VM exists;
+# aia_churn checks its own side (KVM_CREATE_VM EAGAIN, KVM_CREATE_DEVICE
+# ENODEV only).  Each load passes KUnit; afterwards all lines are free.
+aia_race_check() {
+	secs=$1
+	/kselftest/aia/aia_churn churn "$secs" >/tmp/churn.log 2>&1 &
+	churn=$!
+	unloads=0 loads=0 rm_busy=0 ins_busy=0 rc=0
+	while kill -0 $churn 2>/dev/null && [ $rc = 0 ]; do
+		if grep -q '^kvm_riscv_aia ' /proc/modules; then
+			if rmmod kvm_riscv_aia 2>/tmp/rmmod.err; then
+				unloads=$((unloads + 1))
+			elif grep -q 'Resource temporarily unavailable\|in use' /tmp/rmmod.err; then
+				rm_busy=$((rm_busy + 1))
+			else
+				cat /tmp/rmmod.err; rc=1
+			fi
+		else
+			klog_drain
+			if insmod /lib/modules/kvm_riscv_aia.ko 2>/tmp/insmod.err; then
+				loads=$((loads + 1))
+				aia_kunit_loaded || { echo "KUnit after load $loads"; rc=1; }
+			elif grep -q 'Device or resource busy' /tmp/insmod.err; then
+				ins_busy=$((ins_busy + 1))
+			else
+				cat /tmp/insmod.err; rc=1
+			fi
+		fi
+	done
+	kill $churn 2>/dev/null
+	wait $churn || { echo "aia_churn failed:"; cat /tmp/churn.log; rc=1; }
+	cat /tmp/churn.log
+	echo "rmmod: $unloads done, $rm_busy refused; insmod: $loads done, $ins_busy refused"
+	if ! grep -q '^kvm_riscv_aia ' /proc/modules; then
+		klog_drain
+		insmod /lib/modules/kvm_riscv_aia.ko || { echo "final insmod failed"; return 1; }
+		aia_kunit_loaded || { echo "KUnit after the final load"; return 1; }
+	fi
+	[ $rc = 0 ] && aia_debugfs_check
+}
+
 # N unload/load cycles, each with a VM created and destroyed in between.
 aia_cycles_check() {
 	n=$1

@@ -12,7 +12,8 @@ cycles=${cycles:-100}
 # The AIA selftests too, under KASAN, lockdep and kmemleak.
 aia_tests="aia_attrs aia_delivery aia_one_reg aia_exhaustion aia_wakeup aia_migration aia_hotplug aia_ipi"
 
-plan kvm_load aia_module_load aia_kunit aia_debugfs aia_layout aia_unload_busy "aia_cycles_$cycles" \
+plan kvm_load aia_module_load aia_kunit aia_debugfs aia_layout aia_unload_busy aia_insmod_busy aia_race \
+	"aia_cycles_$cycles" \
 	kvm_create_max_vcpus guest_print_test $aia_tests aia_debugfs_after aia_module_unload kvm_unload \
 	kmemleak_active kmemleak stress_clean
 klog_mark
@@ -22,6 +23,9 @@ check aia_kunit "KUnit suite kvm_riscv_aia passed" aia_kunit_check
 check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
 check aia_layout "debugfs layout: geometry, every CPU with $guests lines" aia_layout_check
 check aia_unload_busy "rmmod refused while a VM exists, works after" aia_unload_busy_check
+check aia_insmod_busy "insmod refused (EBUSY) while a VM exists, works after" aia_insmod_busy_check
+check aia_race "unload/load racing VM and AIA device creation for 20 s" aia_race_check 20
+sed 's/^/# aia_race: /' /tmp/check.log | tail -n 2
 t0=$(date +%s)
 check aia_cycles_$cycles "$cycles unload/load cycles with a VM each" aia_cycles_check "$cycles"
 echo "# $cycles cycles in $(( $(date +%s) - t0 )) s"

@@ -6,16 +6,17 @@
 # flavour's kvm.ko, kvm_riscv_aia.ko when built for it, and the KVM selftest
 # binaries.  Cheap; always rebuilt.
 #
-# usage: mkinitramfs.sh FLAVOUR [JOB]  -> prints the path of the cpio archive
+# usage: mkinitramfs.sh FLAVOUR [JOB [NAME]]  -> prints the path of the cpio
+# archive, in initramfs/NAME (the run's name; default FLAVOUR)
 # Jobs that run the real VMM (check, vmm, show) also get /vmm: Debian's
 # riscv64 QEMU (tools/inner/build-vmm.sh), the flavour's Image and the L2
 # initramfs.
 . /kaia/src/tools/kenv.sh
 
-flavour=$1 job=${2:-}
+flavour=$1 job=${2:-} name=${3:-$1}
 out=$(out_dir "$flavour")
 st=$KAIA_CACHE/selftests/linux-$LINUX_VERSION/bin
-dir=$KAIA_CACHE/initramfs/$flavour
+dir=$KAIA_CACHE/initramfs/$name
 rm -rf "$dir"
 mkdir -p "$dir"/root/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,lib/modules,kselftest,kaia}
 r=$dir/root
@@ -71,5 +72,6 @@ check | vmm | show)
 esac
 
 (cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) >"$dir/initramfs.cpio"
-echo "[kvm-aia] initramfs $flavour: $(du -h "$dir/initramfs.cpio" | cut -f1)" >&2
+rm -rf "$r"
+echo "[kvm-aia] initramfs $name: $(du -h "$dir/initramfs.cpio" | cut -f1)" >&2
 echo "$dir/initramfs.cpio"

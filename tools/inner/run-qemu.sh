@@ -31,12 +31,16 @@ done
 
 out=$(out_dir "$flavour")
 [ -f "$out/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
-initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" "$job" | tail -1)
 mkdir -p "$KAIA_CACHE/logs"
 log=$KAIA_CACHE/logs/$name.log
-# A second run of the same flavour/job must not clobber a running one.
+# A second run of the same name must not clobber a running one.
 exec 9>"$log.lock"
 flock -n 9 || { echo "another $flavour/$job run is using $log" >&2; exit 1; }
+# The initramfs is the run's own (runs of one flavour may go in parallel)
+# and goes away with it.
+trap 'rm -rf "$KAIA_CACHE/initramfs/$name"' EXIT
+initrd=$(bash /kaia/src/tools/inner/mkinitramfs.sh "$flavour" "$job" "$name" | tail -1)
+[ -f "$initrd" ] || { echo "no initramfs for $name" >&2; exit 1; }
 if [ "$aia" = none ]; then
 	machine=virt
 else
@@ -80,15 +84,37 @@ fi
 echo "[kvm-aia] booting $flavour on $machine -smp $smp (job $job, timeout ${tmo}s)" >&2
 t0=$(date +%s)
 set +e
+# A kernel oops, a stall or a task that died holding a lock can leave the
+# guest hung for the whole timeout: stop QEMU KAIA_FATAL_GRACE seconds
+# after the first such report.
+# The run has failed already (console_clean); what was reported until then
+# is kept.
+fatal='Oops|Unable to handle kernel|Kernel panic|BUG: (soft|hard) lockup|detected stalls|self-detected stall|BUG: scheduling while atomic'
+grace=${KAIA_FATAL_GRACE:-60}
+rm -f "$d.pid" "$d.fatal"
+: >"$log"
+(
+	while sleep 2; do
+		qpid=$(cat "$d.pid" 2>/dev/null) || continue
+		kill -0 "$qpid" 2>/dev/null || break
+		grep -a -q -E "$fatal" "$log" || continue
+		sleep "$grace"
+		kill -0 "$qpid" 2>/dev/null && echo "$grace" >"$d.fatal" && kill -KILL "$qpid"
+		break
+	done
+) &
+watch=$!
 # The console goes to the log; our result lines are echoed live on stderr.
 timeout -s KILL "$tmo" qemu-system-riscv64 -accel tcg,thread="$tcg" \
-	-M "$machine" -cpu "$cpu" "${dtb[@]}" \
+	-pidfile "$d.pid" -M "$machine" -cpu "$cpu" "${dtb[@]}" \
 	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 printk.devkmsg=on kunit.enable=1 kunit.autorun=1 kaia.job=$job kaia.guests=$guests $extra" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
 	if [ $quiet = 1 ]; then grep --line-buffered -E '^(\[ *[0-9.]+\] )?KAIA-' >&2; else cat >&2; fi
 qrc=${PIPESTATUS[0]}
+kill "$watch" 2>/dev/null
+wait "$watch" 2>/dev/null
 set -e
 dt=$(( $(date +%s) - t0 ))
 
@@ -133,7 +159,9 @@ else
 	if [ -n "$bad" ]; then emit fail plan 0 "$bad"; else emit pass plan 0; fi
 fi
 end=$(kaia_lines KAIA-END | tail -1)
-if [ "$qrc" = 137 ]; then
+if [ -f "$d.fatal" ]; then
+	emit fail completed "$dt" "QEMU stopped $(cat "$d.fatal")s after a kernel oops"
+elif [ "$qrc" = 137 ]; then
 	emit fail completed "$dt" "QEMU killed after ${tmo}s (hang)"
 elif [ -z "$end" ]; then
 	emit fail completed "$dt" "guest job did not finish (QEMU exit $qrc)"
