@@ -154,19 +154,26 @@ check() {
 	fi
 }
 
-# The module's KUnit suite ran at the load just done (klog_drain before the
-# insmod) and every test of it passed.
+# kunit_passed LOG: the module's KUnit suite ran in LOG and every test of
+# it passed: "# kvm_riscv_aia: pass:N fail:0 skip:0 total:N", N > 0.
+kunit_passed() {
+	grep -q '# kvm_riscv_aia: pass:\([1-9][0-9]*\) fail:0 skip:0 total:\1$' "$1" ||
+		{ grep -E 'kvm_riscv_aia|not ok' "$1" | grep -v 'KAIA-' | tail -20; return 1; }
+}
+
+# The suite ran at the load just done (klog_drain before the insmod).
 aia_kunit_loaded() {
 	dmesg -c >/tmp/klog.load
 	cat /tmp/klog.load >>/tmp/klog.drained
-	grep -q '# kvm_riscv_aia: pass:\([1-9][0-9]*\) fail:0 skip:0 total:\1$' /tmp/klog.load ||
-		{ grep -E 'kvm_riscv_aia|not ok' /tmp/klog.load | grep -v 'KAIA-' | tail -20; return 1; }
+	kunit_passed /tmp/klog.load
 }
 
-# The module's KUnit suite ran at load (kunit.enable=1) and every test of
-# it passed: "# kvm_riscv_aia: pass:N fail:0 skip:0 total:N", N > 0.
+# The suite ran at the first load (kunit.enable=1) and passed.
 aia_kunit_check() {
-	dmesg | grep -E -q 'ok [0-9]+ kvm_riscv_aia$' || { echo "suite did not run"; return 1; }
+	dmesg >/tmp/klog.all
+	grep -E -q 'ok [0-9]+ kvm_riscv_aia$' /tmp/klog.all || { echo "suite did not run"; return 1; }
+	kunit_passed /tmp/klog.all
+}
 	dmesg | grep -q '# kvm_riscv_aia: pass:\([1-9][0-9]*\) fail:0 skip:0 total:\1$' ||
 		{ dmesg | grep -E 'kvm_riscv_aia|not ok' | grep -v 'KAIA-' | tail -20; return 1; }
 }

@@ -31,6 +31,13 @@ aia_layout_check() {
 	while read -r line; do echo "KAIA-LAYOUT $line" >/dev/kmsg; done <$l
 }
 
+# Load the provider; its KUnit suite must have run and passed at this load.
+aia_load() {
+	klog_drain
+	insmod /lib/modules/kvm_riscv_aia.ko || { echo "$1: insmod failed"; return 1; }
+	aia_kunit_loaded || { echo "$1: KUnit"; return 1; }
+}
+
 # Start a VM holder (selftests/aia/aia_hold.c): one vCPU per hart, each
 # owning a guest interrupt file of its hart; wait until they all do.
 start_vm_holder() {
@@ -94,9 +101,7 @@ aia_insmod_busy_check() {
 	fi
 	kill $plain 2>/dev/null
 	wait $plain || { echo "aia_churn hold failed:"; cat /tmp/plain.log; rc=1; }
-	klog_drain
-	insmod /lib/modules/kvm_riscv_aia.ko || { echo "insmod failed after the VM exited"; return 1; }
-	aia_kunit_loaded || { echo "KUnit after the reload"; return 1; }
+	aia_load "after the VM exited" || return 1
 	[ $rc = 0 ] && aia_debugfs_check
 }
 
@@ -137,9 +142,7 @@ aia_race_check() {
 	cat /tmp/churn.log
 	echo "rmmod: $unloads done, $rm_busy refused; insmod: $loads done, $ins_busy refused"
 	if ! grep -q '^kvm_riscv_aia ' /proc/modules; then
-		klog_drain
-		insmod /lib/modules/kvm_riscv_aia.ko || { echo "final insmod failed"; return 1; }
-		aia_kunit_loaded || { echo "KUnit after the final load"; return 1; }
+		aia_load "final load" || return 1
 	fi
 	[ $rc = 0 ] && aia_debugfs_check
 }
@@ -150,9 +153,7 @@ aia_cycles_check() {
 	i=0
 	while [ $i -lt "$n" ]; do
 		rmmod kvm_riscv_aia || { echo "cycle $i: rmmod failed"; return 1; }
-		klog_drain
-		insmod /lib/modules/kvm_riscv_aia.ko || { echo "cycle $i: insmod failed"; return 1; }
-		aia_kunit_loaded || { echo "cycle $i: KUnit"; return 1; }
+		aia_load "cycle $i" || return 1
 		start_vm_holder || { echo "cycle $i: no VM"; stop_vm_holder; return 1; }
 		stop_vm_holder || { echo "cycle $i: VM not freed cleanly"; return 1; }
 		i=$((i + 1))

@@ -45,6 +45,12 @@ vmm_all_free() {
 	done
 }
 
+# /proc/interrupts rows of L2 on stdin ("L2-IRQ 12: 3 4 ... name"): true
+# if their per-CPU counts add up to more than zero.
+irq_counted() {
+	awk '{ for (i = 3; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { exit !(s > 0) }'
+}
+
 # vmm_run NAME MODE VCPUS TIMEOUT [fail_entry]: boot L2, wait for L2-DONE
 # and QEMU's exit; with "fail_entry", expect QEMU to report KVM_RUN's
 # KVM_EXIT_FAIL_ENTRY (9) instead, within TIMEOUT.
@@ -109,11 +115,9 @@ vmm_run() {
 			reason="L2 did not bring up $n CPUs: $(grep 'L2-BOOT' /tmp/l2.log)"
 		elif ! grep -q 'L2-IMSIC.*providing IPIs' /tmp/l2.log; then
 			reason="L2 IPIs do not go through the IMSIC"
-		elif ! grep 'L2-IRQ.*APLIC-MSI.*ttyS0' /tmp/l2.log |
-			awk '{ for (i = 3; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { exit !(s > 0) }'; then
+		elif ! grep 'L2-IRQ.*APLIC-MSI.*ttyS0' /tmp/l2.log | irq_counted; then
 			reason="no UART interrupt through the in-kernel APLIC"
-		elif ! grep 'L2-MSI.*PCI-MSI.*virtio' /tmp/l2.log | grep -v config |
-			awk '{ for (i = 3; i < NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { exit !(s > 0) }'; then
+		elif ! grep 'L2-MSI.*PCI-MSI.*virtio' /tmp/l2.log | grep -v config | irq_counted; then
 			reason="no virtio-pci MSI-X interrupt in L2: $(grep 'L2-MSI' /tmp/l2.log | tr -s ' ')"
 		fi
 	fi

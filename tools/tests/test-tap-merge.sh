@@ -81,6 +81,7 @@ printf '%s\n' "[    1.0] KAIA-BOOT job=j" "[    1.1] KAIA-PLAN x" "[    1.2] KAI
 sec=${sec//\/kaia\/src\/selftests\/guest\/bad-patterns/$tmp/patterns}
 (
 	flavour=f job=j name=runname KAIA_CACHE=$tmp/cache log=$tmp/cache/logs/runname.log
+	d=$tmp/cache/logs/runname
 	qrc=0 dt=4 tmo=10
 	eval "$sec"
 ) >"$tmp/out" 2>&1
