@@ -163,7 +163,6 @@ pub(crate) fn put_cpu() {
 }
 
 /// `irqs_disabled()`: are local interrupts off?
-#[cfg_attr(not(CONFIG_KUNIT), allow(dead_code))]
 pub(crate) fn irqs_disabled() -> bool {
     // SAFETY: reads this CPU's interrupt state.
     unsafe { ffi::kvm_riscv_aia_glue_irqs_disabled() }

@@ -226,8 +226,9 @@ impl Hgei {
 
     /// `kvm_riscv_aia_disable()` on the calling CPU: stop the SGEI, make
     /// every vCPU owning a line of this hart give its guest file back, and
-    /// kick those blocked on a line so they run elsewhere.  Called with
-    /// interrupts disabled; idempotent.
+    /// kick those blocked on a line so they run elsewhere; with interrupts
+    /// off (shutdown, suspend) only stop the lines.  Called with preemption
+    /// disabled; idempotent.
     pub(crate) fn disable(&self) {
         let guard = CpuGuard::new();
         let hc = self.cpus().this_cpu(&guard);
@@ -246,6 +247,19 @@ impl Hgei {
         csr::clear::<{ csr::HIE }>(csr::bit(csr::IRQ_S_GEXT));
         self.irq.disable_this_cpu();
         csr::write::<{ csr::HVICTL }>(iprio::hvictl_value(false));
+
+        // kvm_shutdown() disables virtualization on every CPU with
+        // interrupts off (from its IPI, and on the calling CPU directly)
+        // before reboot or power-off, while VMs may still exist; suspend
+        // does so too.  Releasing a VS-file takes `kvm->mmu_lock` and reads
+        // the file with a cross-CPU call, which needs interrupts on.  Only
+        // stop this hart's lines then (patch 2/5 of the KVM core series
+        // does the same in aia.c); CPU hotplug still releases the files.
+        if glue::irqs_disabled() {
+            csr::write::<{ csr::HGEIE }>(0);
+            hc.ctrl.lock_irqsave().enabled = false;
+            return;
+        }
 
         for line in 1..=nr_hgei {
             let owner = hc.ctrl.lock_irqsave().ctrl.owner(line);

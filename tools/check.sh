@@ -152,7 +152,8 @@ truncated() {
 # unit_cost KIND: its place in the queue (about the minutes it takes).
 unit_cost() {
 	case $1 in
-	stress | check) echo 5 ;;
+	check) echo 5 ;;
+	stress-*) echo 4 ;;
 	vmm | vmm-g1) echo 2 ;;
 	*) echo 1 ;;
 	esac
@@ -161,7 +162,8 @@ unit_cost() {
 # flavour_units FLAVOUR: its units, in the order of the results.
 flavour_units() {
 	case $1 in
-	*debug) echo stress ;;
+	# The debug kernel's job in two halves (selftests/guest/stress.sh).
+	*debug) echo stress-lifecycle; echo stress-selftests ;;
 	*)
 		echo check
 		# A machine without guest files: HWACCEL and AUTO are refused.
@@ -183,7 +185,10 @@ run_unit() {
 	local f=$1 kind=$2
 	case $kind in
 	check) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" ;;
-	stress) guest_tier "$f" stress -t 2400 -a "kaia.cycles=${KAIA_CYCLES:-100}" ;;
+	stress-*)
+		guest_tier "$f" stress -N "$f-$kind" -t 2400 \
+			-a "kaia.part=${kind#stress-} kaia.cycles=${KAIA_CYCLES:-100}"
+		;;
 	g0) guest_tier "$f" check -N "$f-check-g0" -g 0 -t 600 -a "kaia.only=aia_attrs kaia.cycles=2" ;;
 	vmm) guest_tier "$f" vmm -t 2400 ;;
 	vmm-g1) guest_tier "$f" vmm -N "$f-vmm-g1" -g 1 -t 1200 ;;
@@ -191,7 +196,7 @@ run_unit() {
 	noaia) guest_tier "$f" noaia -A none -t 600 ;;
 	esac
 	# The module's view of the IMSIC against the machine's device tree.
-	case $kind,$f in check,rust* | stress,rust*)
+	case $kind,$f in check,rust* | stress-lifecycle,rust*)
 		step "imsic-layout-live-$f" inroot bash /kaia/src/tools/inner/layout-live.sh "$f-$kind"
 		;;
 	esac

@@ -64,6 +64,9 @@ add disable_keeps_files rust/hgei.rs "check -a kaia.only=aia_hotplug" \
 '            unsafe { glue::imsic_release(owner.as_ptr()) };' \
 '            let _ = owner;
             continue;'
+add shutdown_releases_files rust/hgei.rs "check -a kaia.only=aia_attrs" \
+'        if glue::irqs_disabled() {' \
+'        if false && glue::irqs_disabled() {'
 add free_never_frees rust/hgei.rs "check -a kaia.only=aia_exhaustion,aia_migration" \
 '        match st.ctrl.free(hgei) {' \
 '        match Ok::<(), crate::logic::hgei::HgeiError>(()) {'

@@ -192,3 +192,14 @@ aia_hotplug_check() {
 	[ "$(cat $dbg/nr_hgei)" = "$before" ] || { echo "global changed: $(cat $dbg/nr_hgei)"; return 1; }
 	aia_debugfs_check
 }
+
+# Load KVM and the provider again and start a VM holder that the job does
+# not stop: the power-off after the job finds it owning guest files (on a
+# machine with guest files), and the console must stay clean.
+held_at_poweroff() {
+	insmod /lib/modules/kvm.ko || return 1
+	insmod /lib/modules/kvm_riscv_aia.ko || return 1
+	start_vm_holder || return 1
+	[ "$(cat $dbg/nr_hgei)" = 0 ] || [ -n "$(cat $dbg/cpu0/owners)" ] ||
+		{ echo "the VM owns no line of hart 0"; return 1; }
+}
