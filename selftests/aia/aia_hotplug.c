@@ -72,20 +72,6 @@ static bool set_cpu1_online(bool online)
 	return ok;
 }
 
-/* A VM whose one vCPU runs on hart 1, with every ID enabled. */
-static struct aia_vm *vm_on_hart1(u32 mode)
-{
-	struct aia_vm *a = aia_vm_create(mode, 1, NULL);
-
-	a->timeout_s = 5;
-	aia_enable_all_ids(a);
-	aia_vm_init(a);
-	aia_runner_start(a, 0, 1);
-	aia_wait_ready(a, 0);
-	TEST_ASSERT(!a->runner[0].exited, "the vCPU could not run on hart 1");
-	return a;
-}
-
 /* One batch of NR_MSIS MSIs to vCPU 0, delivered and checked. */
 static void send_batch(struct aia_vm *a, int round)
 {
@@ -110,7 +96,8 @@ TEST_F_TIMEOUT(aia, offline_guest_file_hart, 110)
 	for (cpu = 0; cpu < 2; cpu++)
 		lines_before[cpu] = aia_probe_free_lines(cpu, AIA_MAX_VCPUS);
 
-	a = vm_on_hart1(variant->mode);
+	a = aia_vm_on_hart(variant->mode, 1);
+	a->timeout_s = 5;
 
 	send_batch(a, round++);
 	if (has_file && aia_debugfs_present()) {
@@ -173,7 +160,8 @@ TEST_F_TIMEOUT(aia, pending_at_offline, 110)
 	if (access(CPU1_ONLINE, W_OK))
 		SKIP(return, "hart 1 cannot be taken offline here");
 
-	a = vm_on_hart1(variant->mode);
+	a = aia_vm_on_hart(variant->mode, 1);
+	a->timeout_s = 5;
 	g = aia_guest_hva(a, 0);
 
 	/* The guest applies the threshold before it reports the bell. */

@@ -115,13 +115,8 @@ TEST_F_TIMEOUT(aia, wakeup_after_nonretentive_idle, 200)
 
 	/* Keep this thread off the vCPU's hart so that the hart goes idle. */
 	aia_pin_self(0);
-	a = aia_vm_create(variant->mode, 1, NULL);
+	a = aia_vm_on_hart(variant->mode, HART);
 	vcpu = a->vcpus[0];
-	aia_enable_all_ids(a);
-	aia_vm_init(a);
-	aia_runner_start(a, 0, HART);
-	aia_wait_ready(a, 0);
-	ASSERT_FALSE(a->runner[0].exited);
 
 	for (i = 0; i < NR_ROUNDS; i++) {
 		/* Blocked, then through non-retentive idle with its CSRs lost. */

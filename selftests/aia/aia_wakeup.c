@@ -85,13 +85,8 @@ TEST_F_TIMEOUT(aia, wfi_wakeup, 100)
 	struct aia_vm *a;
 	int i;
 
-	a = aia_vm_create(variant->mode, 1, NULL);
+	a = aia_vm_on_hart(variant->mode, cpu);
 	vcpu = a->vcpus[0];
-	aia_enable_all_ids(a);
-	aia_vm_init(a);
-	aia_runner_start(a, 0, cpu);
-	aia_wait_ready(a, 0);
-	ASSERT_FALSE(a->runner[0].exited);
 	if (hw && !dbg)
 		ksft_print_msg("aia: SKIP debugfs sgei_count checks: no kvm_riscv_aia debugfs\n");
 
@@ -160,14 +155,8 @@ TEST_F_TIMEOUT(aia, vms_share_hart, 120)
 	}
 
 	for (v = 0; v < nr; v++) {
-		vms[v] = aia_vm_create(variant->mode, 1, NULL);
+		vms[v] = aia_vm_on_hart(variant->mode, cpu);
 		vms[v]->timeout_s = 10;
-		aia_enable_all_ids(vms[v]);
-		aia_vm_init(vms[v]);
-		aia_runner_start(vms[v], 0, cpu);
-		aia_wait_ready(vms[v], 0);
-		ASSERT_FALSE(vms[v]->runner[0].exited)
-			TH_LOG("VM %d's vCPU could not run on hart %d", v, cpu);
 	}
 	if (hw && aia_debugfs_present())
 		ASSERT_EQ(aia_debugfs_owners(cpu, NULL), nr)

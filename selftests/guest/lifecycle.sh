@@ -38,27 +38,43 @@ aia_load() {
 	aia_kunit_loaded || { echo "$1: KUnit"; return 1; }
 }
 
-# Start a VM holder (selftests/aia/aia_hold.c): one vCPU per hart, each
-# owning a guest interrupt file of its hart; wait until they all do.
-start_vm_holder() {
-	rm -f /tmp/vm_ready
-	/kselftest/aia/aia_hold /tmp/vm_ready >/tmp/hold.log 2>&1 &
-	holder=$!
+# start_ready NAME CMD...: run "CMD... /tmp/NAME.ready" in the background
+# (output in /tmp/NAME.log) and wait up to 30 s for it to create that file
+# once it is set up; its pid is in $started.
+# (check() keeps the result's name in $name: not a variable to reuse here.)
+start_ready() {
+	sr=/tmp/$1
+	shift
+	rm -f "$sr.ready"
+	"$@" "$sr.ready" >"$sr.log" 2>&1 &
+	started=$!
 	w=0
-	while [ ! -e /tmp/vm_ready ] && [ $w -lt 300 ] && kill -0 "$holder" 2>/dev/null; do
+	while [ ! -e "$sr.ready" ] && [ $w -lt 300 ] && kill -0 "$started" 2>/dev/null; do
 		sleep 0.1
 		w=$((w + 1))
 	done
-	[ -e /tmp/vm_ready ] || { echo "aia_hold never got ready:"; cat /tmp/hold.log; return 1; }
+	[ -e "$sr.ready" ] || { echo "$* never got ready:"; cat "$sr.log"; return 1; }
+}
+
+# stop_started NAME PID: stop what start_ready started; it must exit 0.
+stop_started() {
+	kill "$2" 2>/dev/null
+	wait "$2"
+	src=$?
+	[ $src = 0 ] || { echo "$1 exit $src:"; cat "/tmp/$1.log"; return 1; }
+}
+
+# Start a VM holder (selftests/aia/aia_hold.c): one vCPU per hart, each
+# owning a guest interrupt file of its hart; wait until they all do.
+start_vm_holder() {
+	start_ready hold /kselftest/aia/aia_hold
+	src=$?
+	holder=$started
+	return $src
 }
 
 # Stop it: the VM must be freed cleanly (aia_hold exits 0).
-stop_vm_holder() {
-	kill "$holder" 2>/dev/null
-	wait "$holder"
-	hrc=$?
-	[ $hrc = 0 ] || { echo "aia_hold exit $hrc:"; cat /tmp/hold.log; return 1; }
-}
+stop_vm_holder() { stop_started hold "$holder"; }
 
 # rmmod must be refused while a VM exists, and work once it is gone.
 aia_unload_busy_check() {
@@ -81,17 +97,9 @@ aia_unload_busy_check() {
 # (kvm.ko alone runs it), leave nothing behind, and work once it is gone.
 aia_insmod_busy_check() {
 	rmmod kvm_riscv_aia || { echo "rmmod failed with no VM"; return 1; }
-	rm -f /tmp/plain_ready
-	/kselftest/aia/aia_churn hold /tmp/plain_ready >/tmp/plain.log 2>&1 &
-	plain=$!
-	w=0
-	while [ ! -e /tmp/plain_ready ] && [ $w -lt 100 ] && kill -0 $plain 2>/dev/null; do
-		sleep 0.1
-		w=$((w + 1))
-	done
 	rc=0
-	if [ ! -e /tmp/plain_ready ]; then
-		echo "aia_churn hold never got ready:"; cat /tmp/plain.log; rc=1
+	if ! start_ready plain /kselftest/aia/aia_churn hold; then
+		rc=1
 	elif insmod /lib/modules/kvm_riscv_aia.ko 2>/tmp/insmod.err; then
 		echo "insmod succeeded while a VM exists"; rmmod kvm_riscv_aia; rc=1
 	else
@@ -99,8 +107,7 @@ aia_insmod_busy_check() {
 		grep -q 'Device or resource busy' /tmp/insmod.err || { echo "not EBUSY"; rc=1; }
 		! grep -q '^kvm_riscv_aia ' /proc/modules || { echo "module left after a refused insmod"; rc=1; }
 	fi
-	kill $plain 2>/dev/null
-	wait $plain || { echo "aia_churn hold failed:"; cat /tmp/plain.log; rc=1; }
+	stop_started plain "$started" || rc=1
 	aia_load "after the VM exited" || return 1
 	[ $rc = 0 ] && aia_debugfs_check
 }

@@ -5,6 +5,7 @@
 #   - checkpatch.pl on our C glue and headers (as files) and on the KVM core
 #     patch series (as patches)
 #   - rustfmt --check on the module's Rust sources with the kernel's config
+#   - a parse (bash -n) of every shell script, the guest's included
 . /kaia/src/tools/kenv.sh
 
 src=$(src_dir stock)
@@ -32,6 +33,13 @@ for p in "patches/$KAIA_KERNEL"/0*.patch; do
 	case $p in *0000-cover-letter*) continue ;; esac
 	(cd "$src" && ./scripts/checkpatch.pl --strict --quiet --show-types \
 		--ignore FILE_PATH_CHANGES,ARCH_INCLUDE_LINUX,UNKNOWN_COMMIT_ID "/kaia/src/$p") || rc=1
+done
+# Shell scripts: a syntax error in a sourced guest library only shows up
+# at run time otherwise.
+for f in tools/*.sh tools/inner/*.sh tools/tests/*.sh selftests/guest/*.sh \
+	selftests/guest/init selftests/guest/l2-init .ci/run; do
+	[ -e "$f" ] || continue
+	bash -n "$f" || { echo "$f: shell syntax error"; rc=1; }
 done
 find rust -name '*.rs' -not -path 'rust/aia_core/target/*' -print0 |
 	xargs -0 rustfmt --check --edition 2021 --config-path "$src/.rustfmt.toml" || rc=1

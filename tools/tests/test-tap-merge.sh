@@ -72,22 +72,38 @@ IFS=$IFS_SAVE
 # NAME.counts. (A result loop that reused $name once wrote ".counts".)
 sec=$(sed -n '/^# TAP\.$/,/counts"$/p' "$here/../inner/run-qemu.sh")
 mkdir -p "$tmp/cache/logs"
-# A record can land after a job's partial line on the console (z).
-printf '%s\n' "[    1.0] KAIA-BOOT job=j" "[    1.1] KAIA-PLAN x" "[    1.2] KAIA-PLAN y" \
-	"[    1.3] KAIA-PLAN z" "[    2.0] KAIA-RESULT x pass 1" "[    3.0] KAIA-RESULT y skip 0 no reason" \
-	"# running demand[    3.5] KAIA-RESULT z pass 1" "[    4.0] KAIA-END rc=0" \
-	>"$tmp/cache/logs/runname.log"
 : >"$tmp/patterns"
 sec=${sec//\/kaia\/src\/selftests\/guest\/bad-patterns/$tmp/patterns}
-(
-	flavour=f job=j name=runname KAIA_CACHE=$tmp/cache log=$tmp/cache/logs/runname.log
-	d=$tmp/cache/logs/runname
-	qrc=0 dt=4 tmo=10
-	eval "$sec"
-) >"$tmp/out" 2>&1
+# tap_section LOGLINES...: run the section on a log of these lines, with
+# run-qemu.sh's shell options; its output goes to $tmp/out.
+tap_section() {
+	printf '%s\n' "$@" >"$tmp/cache/logs/runname.log"
+	rm -f "$tmp/cache/logs/runname.counts" "$tmp/cache/logs/.counts"
+	(
+		set -euo pipefail
+		flavour=f job=j name=runname KAIA_CACHE=$tmp/cache log=$tmp/cache/logs/runname.log
+		d=$tmp/cache/logs/runname
+		qrc=0 dt=4 tmo=10
+		eval "$sec"
+	) >"$tmp/out" 2>&1
+}
+# A record can land after a job's partial line on the console (z).
+tap_section "[    1.0] KAIA-BOOT job=j" "[    1.1] KAIA-PLAN x" "[    1.2] KAIA-PLAN y" \
+	"[    1.3] KAIA-PLAN z" "[    2.0] KAIA-RESULT x pass 1" "[    3.0] KAIA-RESULT y skip 0 no reason" \
+	"# running demand[    3.5] KAIA-RESULT z pass 1" "[    4.0] KAIA-END rc=0"
 check "$([ -f "$tmp/cache/logs/runname.counts" ] && [ ! -e "$tmp/cache/logs/.counts" ] &&
 	[ "$(cat "$tmp/cache/logs/runname.counts")" = "6 0 1 4" ] && echo 1)" \
 	"run-qemu.sh writes NAME.counts and counts every record, also one after a partial line"
+
+# More than five plan problems (the message keeps five) must still give a
+# failed plan line and a summary, not kill the section (SIGPIPE under
+# pipefail once did, leaving no TAP at all).
+tap_section "[    1.0] KAIA-BOOT job=j" "[    1.1] KAIA-PLAN a" "[    1.1] KAIA-PLAN b" \
+	"[    1.1] KAIA-PLAN c" "[    1.1] KAIA-PLAN d" "[    1.1] KAIA-PLAN e" "[    1.1] KAIA-PLAN f" \
+	"[    2.0] KAIA-RESULT h pass 1" "[    2.1] KAIA-RESULT h pass 1" "[    4.0] KAIA-END rc=0"
+check "$(grep -q '^not ok [0-9]* - f/plan .*reported twice: h' "$tmp/out" &&
+	[ "$(cut -d' ' -f2 "$tmp/cache/logs/runname.counts" 2>/dev/null)" = 1 ] && echo 1)" \
+	"run-qemu.sh reports more than five plan problems as one failed plan line"
 
 echo "1..$t"
 echo "$tpassed passed, $tfailed failed"

@@ -801,6 +801,19 @@ void aia_expect(struct aia_vm *a, int vcpu, u32 id)
 	a->expect_total[vcpu]++;
 }
 
+struct aia_vm *aia_vm_on_hart(u32 mode, int cpu)
+{
+	struct aia_vm *a = aia_vm_create(mode, 1, NULL);
+
+	aia_enable_all_ids(a);
+	aia_vm_init(a);
+	aia_runner_start(a, 0, cpu);
+	aia_wait_ready(a, 0);
+	TEST_ASSERT(!a->runner[0].exited, "the vCPU could not run on hart %d (exit %s)",
+		    cpu, exit_reason_str(a->runner[0].exit_reason));
+	return a;
+}
+
 void aia_move_vcpu(struct aia_vm *a, int vcpu, int cpu, u32 id)
 {
 	struct aia_runner *r = &a->runner[vcpu];

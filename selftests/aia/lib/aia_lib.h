@@ -211,6 +211,11 @@ struct aia_vm {
  */
 struct aia_vm *aia_vm_create(u32 mode, int nr_vcpus, void *guest_code);
 void aia_vm_init(struct aia_vm *a);
+/*
+ * A VM whose one vCPU, with every ID enabled, runs aia_guest_main() pinned
+ * to hart @cpu and has reported ready (fails the test if it cannot run).
+ */
+struct aia_vm *aia_vm_on_hart(u32 mode, int cpu);
 void aia_vm_free(struct aia_vm *a);
 u64 aia_imsic_gpa(struct aia_vm *a, int vcpu);
 struct aia_guest_vcpu *aia_guest_hva(struct aia_vm *a, int vcpu);
