@@ -7,11 +7,14 @@
  * Not a test of its own: the guest jobs' lifecycle checks (unload refused
  * while a VM exists, unload/load cycles, hotplug) run it so that a VM
  * really holds HGEI lines meanwhile.  One vCPU per online hart (at most
- * AIA_MAX_VCPUS), each pinned to its hart, in HWACCEL mode (EMUL on a host
- * without HGEI lines, which refuses HWACCEL), sleeping in WFI.  READY_FILE
- * is created once every vCPU has run and, with the Rust provider's debugfs
- * and lines, owns a line of its hart.  SIGTERM or SIGINT stops
- * the vCPUs and frees the VM; the exit status is 0 only if all went well.
+ * AIA_MAX_VCPUS), each pinned to its hart, in AUTO mode (EMUL on a host
+ * without HGEI lines, which refuses AUTO), sleeping in WFI.  AUTO, not
+ * HWACCEL: a vCPU whose hart goes offline must be able to run on a hart
+ * whose lines are all taken (one guest file per hart), on a SW file.
+ * READY_FILE is created once every vCPU has run and, with the Rust
+ * provider's debugfs and lines, owns a line of its hart.  SIGTERM or
+ * SIGINT stops the vCPUs and frees the VM; the exit status is 0 only if
+ * all went well.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -45,7 +48,7 @@ int main(int argc, char **argv)
 		has_lines = fscanf(f, "%d", &v) == 1 && v > 0;
 		fclose(f);
 	}
-	a = aia_vm_create(has_lines ? KVM_DEV_RISCV_AIA_MODE_HWACCEL :
+	a = aia_vm_create(has_lines ? KVM_DEV_RISCV_AIA_MODE_AUTO :
 			  KVM_DEV_RISCV_AIA_MODE_EMUL, nr, NULL);
 	aia_enable_all_ids(a);
 	aia_vm_init(a);
