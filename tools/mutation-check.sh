@@ -91,7 +91,7 @@ n=0 caught=0 survived=0
 for i in "${!M_name[@]}"; do
 	name=${M_name[i]} file=${M_file[i]} jobs=${M_jobs[i]}
 	orig=${M_orig[i]} mutated=${M_new[i]}
-	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -qx "$name"; then
+	if [ ${#want[@]} -gt 0 ] && ! printf '%s\n' "${want[@]}" | grep -x "$name" >/dev/null; then
 		continue
 	fi
 	n=$((n + 1))

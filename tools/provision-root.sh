@@ -107,7 +107,7 @@ trap - EXIT
 
 if ! resolved=$(bash "$here/resolve-versions.sh" "$floors" "$madison" "$kernel"); then
 	if ! grep -q "^## linux-source-$kernel\$" "$madison" ||
-		! awk -v p="linux-source-$kernel" '/^## /{c=$2; next} c==p' "$madison" | grep -q Packages; then
+		! awk -v p="linux-source-$kernel" '/^## /{c=$2; next} c==p' "$madison" | grep Packages >/dev/null; then
 		echo "the archive serves no linux-source-$kernel (KAIA_KERNEL=$kernel)" >&2
 		exit 3
 	fi

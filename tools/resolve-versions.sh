@@ -89,7 +89,10 @@ for g in $(printf '%s\n' "${group[@]}" | sort -u); do
 		all=1
 		for i in "${members[@]}"; do
 			meets "$v" "${floor[i]}" || { all=0; break; }
-			served "${pkgs[i]}" "${suite[i]}" | grep -qxF -- "$v" || { all=0; break; }
+			# Not "served | grep -q": under pipefail, grep leaving at the
+			# first match can fail the pipeline with SIGPIPE.
+			mapfile -t have < <(served "${pkgs[i]}" "${suite[i]}")
+			printf '%s\n' "${have[@]}" | grep -xF -- "$v" >/dev/null || { all=0; break; }
 		done
 		if [ $all = 1 ]; then chosen=$v; break; fi
 	done

@@ -47,7 +47,7 @@ expect() {
 		want_n=$(grep -Ev '^(#|$)' "$floors" | wc -l)
 		[ "$(wc -l <"$out")" = "$want_n" ] ||
 			{ nok "$name: $(wc -l <"$out") packages resolved, wanted $want_n"; return; }
-		! awk 'NF != 2' "$out" | grep -q . ||
+		! awk 'NF != 2' "$out" | grep . >/dev/null ||
 			{ nok "$name: a package without a version"; return; }
 	fi
 	ok "$name"
