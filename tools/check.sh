@@ -187,7 +187,7 @@ run_unit() {
 	check) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" ;;
 	stress-*)
 		guest_tier "$f" stress -N "$f-$kind" -t 2400 \
-			-a "kaia.part=${kind#stress-} kaia.cycles=${KAIA_CYCLES:-100}"
+			-a "kaia.part=${kind#stress-} kaia.cycles=${KAIA_CYCLES:-30}"
 		;;
 	g0) guest_tier "$f" check -N "$f-check-g0" -g 0 -t 600 -a "kaia.only=aia_attrs kaia.cycles=2" ;;
 	vmm) guest_tier "$f" vmm -t 2400 ;;

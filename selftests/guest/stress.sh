@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Guest job for the debug kernels (KASAN, lockdep, kmemleak): load/unload
-# kvm_riscv_aia.ko kaia.cycles times (default 100) with a VM each time,
+# kvm_riscv_aia.ko kaia.cycles times (default 30) with a VM each time,
 # run VMs through it, then ask kmemleak.  Any kernel report fails.
 #
 # kaia.part splits the job in two so that make check can run the halves
@@ -13,7 +13,7 @@
 . /kaia/lifecycle.sh
 guests=$(kparam kaia.guests)
 cycles=$(kparam kaia.cycles)
-cycles=${cycles:-100}
+cycles=${cycles:-30}
 part=$(kparam kaia.part)
 part=${part:-all}
 case $part in all | lifecycle | selftests) ;; *) part=bad ;; esac
