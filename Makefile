@@ -4,6 +4,7 @@
 #
 #   make run     boot the QEMU AIA machine with our kernel, load KVM, show AIA
 #   make check   all tests (host + kernel tier); needs root the first time
+#   make bench   retired instructions of the host AIA entry points, C vs Rust
 #   make         build kvm_riscv_aia.ko against the project's cached kernel
 #
 # With your own RISC-V kernel tree and toolchain, skip the provisioning:
@@ -31,4 +32,7 @@ check:
 run:
 	bash tools/run.sh
 
-.PHONY: module modules modules_install clean check run
+bench:
+	bash tools/bench.sh
+
+.PHONY: module modules modules_install clean check run bench

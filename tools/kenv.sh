@@ -19,24 +19,41 @@ LINUX_TARBALL=$(ls /usr/src/linux-source-"$KAIA_KERNEL".tar.* | head -1)
 # The KVM core series for this kernel series.
 PATCH_DIR=$KAIA_SRC/patches/$KAIA_KERNEL
 
-# A flavour is a set of config fragments plus (for the "rust" flavours) the
-# KVM core patch series from patches/<series>/.
+# A flavour is a set of config fragments plus patches: the "rust" flavours
+# have the KVM core series from patches/<series>/ (and are the ones that
+# load kvm_riscv_aia.ko); the "bench" flavours are stock and rust plus the
+# bench-only patches of patches/<series>-bench/ (make bench).
 flavour_fragments() {
 	case $1 in
-	stock | rust) echo "$KAIA_SRC/configs/qemu-aia.config" ;;
+	stock | rust | bench-stock | bench-rust) echo "$KAIA_SRC/configs/qemu-aia.config" ;;
 	debug | rust-debug) echo "$KAIA_SRC/configs/qemu-aia.config $KAIA_SRC/configs/debug.config" ;;
 	*) echo "unknown flavour $1" >&2; return 1 ;;
 	esac
 }
 
 flavour_patched() {
-	case $1 in rust | rust-debug) return 0 ;; *) return 1 ;; esac
+	case $1 in rust | rust-debug | bench-stock | bench-rust) return 0 ;; *) return 1 ;; esac
 }
 
-# The series in order, without the cover letter (not a patch).
+# Flavours whose kvm.ko takes the AIA provider module.
+flavour_provider() {
+	case $1 in rust | rust-debug | bench-rust) return 0 ;; *) return 1 ;; esac
+}
+
+# The KVM core series in order, without the cover letter (not a patch).
 patch_series() {
 	[ -d "$PATCH_DIR" ] || { echo "no KVM core series for Linux $KAIA_KERNEL in patches/" >&2; return 1; }
 	ls "$PATCH_DIR"/*.patch 2>/dev/null | grep -v '/0000-cover-letter\.patch$' | sort
+}
+
+# Everything a flavour's tree has applied, in order.
+flavour_series() {
+	if flavour_provider "$1"; then patch_series || return 1; fi
+	case $1 in bench-*)
+		[ -d "$PATCH_DIR-bench" ] || { echo "no bench patches for Linux $KAIA_KERNEL in patches/" >&2; return 1; }
+		ls "$PATCH_DIR-bench"/*.patch | sort
+		;;
+	esac
 }
 
 # Hash of everything that changes a kernel tree's source.
@@ -47,7 +64,7 @@ source_key() {
 		if flavour_patched "$flavour"; then
 			# Only the diffs count: rewording a commit message must not
 			# rebuild kernels.
-			for p in $(patch_series); do sed -n '/^diff --git /,$p' "$p" | sha256sum; done
+			for p in $(flavour_series "$flavour"); do sed -n '/^diff --git /,$p' "$p" | sha256sum; done
 		fi
 	} | sha256sum | cut -c1-12
 }

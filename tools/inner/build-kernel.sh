@@ -4,7 +4,8 @@
 # Inside the toolchain root: build one kernel flavour (Image, modules, UAPI
 # headers), incrementally, cached by kernel version + patches + config.
 #
-# usage: build-kernel.sh FLAVOUR      (stock | debug | rust | rust-debug)
+# usage: build-kernel.sh FLAVOUR
+#        (stock | debug | rust | rust-debug | bench-stock | bench-rust)
 . /kaia/src/tools/kenv.sh
 
 flavour=$1
@@ -36,10 +37,10 @@ fi
 
 # 2. Patched source: a copy (mtimes kept) with the KVM core series applied.
 if flavour_patched "$flavour" && [ ! -f "$src/.kaia-patched" ]; then
-	say "applying $(patch_series | wc -l) patches into $src"
+	series=$(flavour_series "$flavour") || exit 1
+	say "applying $(echo "$series" | wc -l) patches into $src"
 	rm -rf "$src" "$src.tmp"
 	cp -a "$stock" "$src.tmp"
-	series=$(patch_series) || exit 1
 	for p in $series; do
 		# Any fuzz or offset is shown; a hunk that does not apply is named
 		# (file and hunk) and fails the build.
@@ -57,7 +58,7 @@ fi
 # 3. Seed a patched flavour's objects from its unpatched twin (same config),
 #    so only what the patches touch is rebuilt.
 twin=
-case $flavour in rust) twin=stock ;; rust-debug) twin=debug ;; esac
+case $flavour in rust | bench-stock) twin=stock ;; rust-debug) twin=debug ;; bench-rust) twin=rust ;; esac
 if [ -n "$twin" ] && [ ! -e "$out/.config" ] && [ -f "$(out_dir "$twin")/.kaia-built" ]; then
 	say "seeding from the $twin build"
 	rm -rf "$out"
@@ -67,12 +68,14 @@ if [ -n "$twin" ] && [ ! -e "$out/.config" ] && [ -f "$(out_dir "$twin")/.kaia-b
 	# rebuilt (a config change) after the tree was patched: make would
 	# keep the twin's objects of the files the series changes. Make those
 	# files newer than any object.
-	patch_series | xargs sed -n 's|^+++ b/||p' | sort -u | while read -r f; do
+	flavour_series "$flavour" | xargs sed -n 's|^+++ b/||p' | sort -u | while read -r f; do
 		[ -f "$src/$f" ] && touch "$src/$f"
 	done
 fi
-# Drop builds of this flavour with other keys (old configs, old patches).
+# Drop builds of this flavour with other keys (old configs, old patches);
+# only "<flavour>-<key>": "rust-*" must not take rust-debug's.
 for d in "$KAIA_CACHE"/build/"$flavour"-*; do
+	[[ ${d##*/"$flavour"-} =~ ^[0-9a-f]{12}$ ]] || continue
 	[ "$d" = "$out" ] || rm -rf "$d"
 done
 

@@ -21,8 +21,8 @@ case ${1:-} in
 	exit 0
 	;;
 esac
-flavour_patched "$flavour" ||
-	{ echo "kvm_riscv_aia.ko needs a patched kernel (rust, rust-debug), not $flavour" >&2; exit 1; }
+flavour_provider "$flavour" ||
+	{ echo "kvm_riscv_aia.ko needs a kernel with the KVM core series (rust, rust-debug, bench-rust), not $flavour" >&2; exit 1; }
 [ -f "$(out_dir "$flavour")/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
 mo=$KAIA_CACHE/module/$flavour
 # Kbuild trusts timestamps: sources restored to older contents (a checkout,

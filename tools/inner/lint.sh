@@ -18,8 +18,8 @@ for f in glue/*.c include/*.h selftests/negative/*.c selftests/tools/*.c \
 	[ -e "$f" ] || continue
 	"$src/scripts/checkpatch.pl" $cp_flags --quiet -f "$f" || rc=1
 done
-# The KVM core series, checked from the top of the kernel tree as a
-# maintainer would.  Three types are off, with reasons:
+# The KVM core series (and the bench-only patch), checked from the top of
+# the kernel tree as a maintainer would.  Three types are off, with reasons:
 #  FILE_PATH_CHANGES: emitted for any added or deleted file; aia.c and
 #    aia_provider.c live in arch/riscv/kvm/, already covered by the
 #    "KERNEL VIRTUAL MACHINE FOR RISC-V (KVM/riscv)" MAINTAINERS entry.
@@ -28,7 +28,7 @@ done
 #    only pulls it in under GENERIC_CPU_AUTOPROBE.
 #  UNKNOWN_COMMIT_ID: the Debian kernel source has no git history, so a
 #    Fixes: tag on a mainline commit cannot be looked up here.
-for p in "patches/$KAIA_KERNEL"/0*.patch; do
+for p in "patches/$KAIA_KERNEL"/0*.patch "patches/$KAIA_KERNEL-bench"/0*.patch; do
 	[ -e "$p" ] || continue
 	case $p in *0000-cover-letter*) continue ;; esac
 	(cd "$src" && ./scripts/checkpatch.pl --strict --quiet --show-types \

@@ -38,7 +38,7 @@ cp /kaia/src/selftests/kvm-selftests.list /kaia/src/selftests/allowed-skips "$r/
 chmod +x "$r/init" "$r"/kaia/*.sh
 
 cp "$out/arch/riscv/kvm/kvm.ko" "$r/lib/modules/"
-if flavour_patched "$flavour" && [ -f "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" ]; then
+if flavour_provider "$flavour" && [ -f "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" ]; then
 	cp "$KAIA_CACHE/module/$flavour/kvm_riscv_aia.ko" "$r/lib/modules/"
 fi
 for m in negative/warn_on_load pm/pm_lossy; do

@@ -13,18 +13,22 @@
 #                    [-I (a non-retentive SBI idle state for every hart)]
 #                    [-N NAME (log and counts name; default FLAVOUR-JOB)]
 #                    [-T single|multi (TCG threads, default single: see Documentation/design.md)]
+#                    [-i (deterministic: -icount shift=0, one instruction per
+#                        virtual ns, so instret counts instructions)]
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
 
 flavour=$1 job=$2
 shift 2
 smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0 tcg=${KAIA_TCG:-single}
+icount=()
 name=$flavour-$job
-while getopts s:g:t:a:m:qA:IT:N: o; do
+while getopts s:g:t:a:m:qA:IT:N:i o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
 	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
 	I) idle=1 ;; T) tcg=$OPTARG ;; N) name=$OPTARG ;;
+	i) icount=(-icount shift=0,sleep=off) ;;
 	*) exit 2 ;;
 	esac
 done
@@ -105,7 +109,7 @@ rm -f "$d.pid" "$d.fatal"
 ) &
 watch=$!
 # The console goes to the log; our result lines are echoed live on stderr.
-timeout -s KILL "$tmo" qemu-system-riscv64 -accel tcg,thread="$tcg" \
+timeout -s KILL "$tmo" qemu-system-riscv64 -accel tcg,thread="$tcg" "${icount[@]}" \
 	-pidfile "$d.pid" -M "$machine" -cpu "$cpu" "${dtb[@]}" \
 	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
