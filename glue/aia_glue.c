@@ -155,16 +155,6 @@ void kvm_riscv_aia_glue_disable_percpu_irq(unsigned int irq)
 
 /* SBI nested acceleration (asm/kvm_nacl.h) */
 
-bool kvm_riscv_aia_glue_nacl_available(void)
-{
-	return kvm_riscv_nacl_available();
-}
-
-bool kvm_riscv_aia_glue_nacl_sync_csr_available(void)
-{
-	return kvm_riscv_nacl_sync_csr_available();
-}
-
 unsigned long kvm_riscv_aia_glue_nacl_csr_read(unsigned int csr)
 {
 	return nacl_csr_read(nacl_shmem(), csr);
@@ -225,36 +215,6 @@ unsigned long kvm_riscv_aia_glue_hartid(unsigned int cpu)
 }
 
 /* KVM */
-
-struct kvm_vcpu_aia_csr *kvm_riscv_aia_glue_vcpu_aia_csr(struct kvm_vcpu *vcpu)
-{
-	return &vcpu->arch.aia_context.guest_csr;
-}
-
-unsigned long kvm_riscv_aia_glue_vcpu_vsie(struct kvm_vcpu *vcpu)
-{
-	return vcpu->arch.guest_csr.vsie;
-}
-
-unsigned long kvm_riscv_aia_glue_vcpu_hvip(struct kvm_vcpu *vcpu)
-{
-	return vcpu->arch.guest_csr.hvip;
-}
-
-bool kvm_riscv_aia_glue_vcpu_has_ssaia(struct kvm_vcpu *vcpu)
-{
-	return riscv_isa_extension_available(vcpu->arch.isa, SSAIA);
-}
-
-bool kvm_riscv_aia_glue_initialized(struct kvm_vcpu *vcpu)
-{
-	return kvm_riscv_aia_initialized(vcpu->kvm);
-}
-
-void kvm_riscv_aia_glue_vcpu_kick(struct kvm_vcpu *vcpu)
-{
-	kvm_vcpu_kick(vcpu);
-}
 
 int kvm_riscv_aia_glue_vcpu_id(struct kvm_vcpu *vcpu)
 {

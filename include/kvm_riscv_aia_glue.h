@@ -46,8 +46,6 @@ void kvm_riscv_aia_glue_enable_percpu_irq(unsigned int irq);
 void kvm_riscv_aia_glue_disable_percpu_irq(unsigned int irq);
 
 /* SBI nested acceleration */
-bool kvm_riscv_aia_glue_nacl_available(void);
-bool kvm_riscv_aia_glue_nacl_sync_csr_available(void);
 unsigned long kvm_riscv_aia_glue_nacl_csr_read(unsigned int csr);
 void kvm_riscv_aia_glue_nacl_csr_write(unsigned int csr, unsigned long val);
 
@@ -61,12 +59,6 @@ bool kvm_riscv_aia_glue_imsic_geometry(u64 *base_addr, u32 *guest_index_bits,
 unsigned long kvm_riscv_aia_glue_hartid(unsigned int cpu);
 
 /* KVM */
-struct kvm_vcpu_aia_csr *kvm_riscv_aia_glue_vcpu_aia_csr(struct kvm_vcpu *vcpu);
-unsigned long kvm_riscv_aia_glue_vcpu_vsie(struct kvm_vcpu *vcpu);
-unsigned long kvm_riscv_aia_glue_vcpu_hvip(struct kvm_vcpu *vcpu);
-bool kvm_riscv_aia_glue_vcpu_has_ssaia(struct kvm_vcpu *vcpu);
-bool kvm_riscv_aia_glue_initialized(struct kvm_vcpu *vcpu);
-void kvm_riscv_aia_glue_vcpu_kick(struct kvm_vcpu *vcpu);
 int kvm_riscv_aia_glue_vcpu_id(struct kvm_vcpu *vcpu);
 const char *kvm_riscv_aia_glue_vcpu_vm_name(struct kvm_vcpu *vcpu);
 int kvm_riscv_aia_glue_nr_hgei_read(void);
