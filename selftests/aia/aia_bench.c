@@ -13,8 +13,10 @@
  *     IDs and returns to us), the host leaves MSI 1 pending in its guest
  *     file, then aia_bench_vcpu: the vCPU's operations on the hart that
  *     holds its file, and an SGEI that must find the line and kick it.
- * Prints "bench <op> <min> <max>" per operation and fails when the counter
- * is not exact, an operation did not run as required, or a file is absent.
+ * Prints "bench <op> <min> <max>" per operation (the first, "calibration",
+ * a loop of known length that must count exactly) and fails when the
+ * counter is not exact, an operation did not run as required, or a file is
+ * absent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +45,7 @@ static void bench_guest(void)
 
 static void bench_read(struct aia_vm *a, const char *file, struct bench_file *b)
 {
-	char path[128], key[32];
+	char path[128], key[32], line[128];
 	unsigned long long x, y;
 	int n;
 	FILE *f;
@@ -56,6 +58,10 @@ static void bench_read(struct aia_vm *a, const char *file, struct bench_file *b)
 		 getpid(), a->vm->fd, file);
 	f = fopen(path, "r");
 	TEST_ASSERT(f, "%s: %s (not a bench kernel?)", path, strerror(errno));
+	/* The file as read, for the log. */
+	while (fgets(line, sizeof(line), f))
+		printf("# %s: %s", file, line);
+	rewind(f);
 	while ((n = fscanf(f, "%31s %llu %llu", key, &x, &y)) >= 2) {
 		if (!strcmp(key, "cpu"))
 			b->cpu = x;
@@ -117,7 +123,6 @@ int main(int argc, char **argv)
 		    b.loop, b.min[0], b.max[0]);
 	TEST_ASSERT(!b.alloc_error, "alloc_hgei on CPU %d failed: %lld", cpu, b.alloc_error);
 	bench_print(&b, "aia_bench_cpu", 3);
-	printf("bench calibration_loop %lld exact\n", b.loop);
 
 	vcpu_run(a->vcpus[0]);
 	TEST_ASSERT(get_ucall(a->vcpus[0], &uc) == UCALL_SYNC, "vCPU 0 did not report: exit %s",
