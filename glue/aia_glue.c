@@ -45,16 +45,6 @@ static_assert(IMSIC_MMIO_PAGE_SZ == 4096);
 
 /* CPUs */
 
-unsigned int kvm_riscv_aia_glue_nr_cpu_ids(void)
-{
-	return nr_cpu_ids;
-}
-
-bool kvm_riscv_aia_glue_cpu_possible(unsigned int cpu)
-{
-	return cpu < nr_cpu_ids && cpu_possible(cpu);
-}
-
 unsigned int kvm_riscv_aia_glue_get_cpu(void)
 {
 	return get_cpu();
@@ -92,30 +82,11 @@ void kvm_riscv_aia_glue_free_percpu(void __percpu *ptr)
 	free_percpu(ptr);
 }
 
-void *kvm_riscv_aia_glue_per_cpu_ptr(void __percpu *ptr, unsigned int cpu)
-{
-	return per_cpu_ptr(ptr, cpu);
-}
-
 /* Raw spinlocks */
 
 void kvm_riscv_aia_glue_raw_spin_lock_init(raw_spinlock_t *lock)
 {
 	raw_spin_lock_init(lock);
-}
-
-unsigned long kvm_riscv_aia_glue_raw_spin_lock_irqsave(raw_spinlock_t *lock)
-{
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(lock, flags);
-	return flags;
-}
-
-void kvm_riscv_aia_glue_raw_spin_unlock_irqrestore(raw_spinlock_t *lock,
-						   unsigned long flags)
-{
-	raw_spin_unlock_irqrestore(lock, flags);
 }
 
 /* Per-CPU interrupts */

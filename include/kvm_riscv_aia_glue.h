@@ -18,8 +18,6 @@ struct kvm_vcpu;
 struct kvm_vcpu_aia_csr;
 
 /* CPUs */
-unsigned int kvm_riscv_aia_glue_nr_cpu_ids(void);
-bool kvm_riscv_aia_glue_cpu_possible(unsigned int cpu);
 unsigned int kvm_riscv_aia_glue_get_cpu(void);
 void kvm_riscv_aia_glue_put_cpu(void);
 bool kvm_riscv_aia_glue_irqs_disabled(void);
@@ -29,13 +27,9 @@ bool kvm_riscv_aia_glue_has_sscofpmf(void);
 /* Per-CPU data */
 void __percpu *kvm_riscv_aia_glue_alloc_percpu(size_t size, size_t align);
 void kvm_riscv_aia_glue_free_percpu(void __percpu *ptr);
-void *kvm_riscv_aia_glue_per_cpu_ptr(void __percpu *ptr, unsigned int cpu);
 
 /* Raw spinlocks */
 void kvm_riscv_aia_glue_raw_spin_lock_init(raw_spinlock_t *lock);
-unsigned long kvm_riscv_aia_glue_raw_spin_lock_irqsave(raw_spinlock_t *lock);
-void kvm_riscv_aia_glue_raw_spin_unlock_irqrestore(raw_spinlock_t *lock,
-						   unsigned long flags);
 
 /* Per-CPU interrupts */
 int kvm_riscv_aia_glue_map_sgei(void);

@@ -50,8 +50,6 @@ mod ffi {
     use super::*;
 
     extern "C" {
-        pub(super) fn kvm_riscv_aia_glue_nr_cpu_ids() -> c_uint;
-        pub(super) fn kvm_riscv_aia_glue_cpu_possible(cpu: c_uint) -> bool;
         pub(super) fn kvm_riscv_aia_glue_get_cpu() -> c_uint;
         pub(super) fn kvm_riscv_aia_glue_put_cpu();
         pub(super) fn kvm_riscv_aia_glue_irqs_disabled() -> bool;
@@ -60,16 +58,8 @@ mod ffi {
 
         pub(super) fn kvm_riscv_aia_glue_alloc_percpu(size: usize, align: usize) -> *mut c_void;
         pub(super) fn kvm_riscv_aia_glue_free_percpu(ptr: *mut c_void);
-        pub(super) fn kvm_riscv_aia_glue_per_cpu_ptr(ptr: *mut c_void, cpu: c_uint) -> *mut c_void;
 
         pub(super) fn kvm_riscv_aia_glue_raw_spin_lock_init(lock: *mut bindings::raw_spinlock);
-        pub(super) fn kvm_riscv_aia_glue_raw_spin_lock_irqsave(
-            lock: *mut bindings::raw_spinlock,
-        ) -> c_ulong;
-        pub(super) fn kvm_riscv_aia_glue_raw_spin_unlock_irqrestore(
-            lock: *mut bindings::raw_spinlock,
-            flags: c_ulong,
-        );
 
         pub(super) fn kvm_riscv_aia_glue_map_sgei() -> c_int;
         pub(super) fn kvm_riscv_aia_glue_request_percpu_irq(
@@ -132,15 +122,24 @@ mod ffi {
 // CPUs
 
 /// `nr_cpu_ids`.
+#[inline(always)]
 pub(crate) fn nr_cpu_ids() -> u32 {
-    // SAFETY: reads a variable fixed at boot.
-    unsafe { ffi::kvm_riscv_aia_glue_nr_cpu_ids() }
+    // SAFETY: a variable set at boot, before any module loads.
+    unsafe { core::ptr::addr_of!(bindings::nr_cpu_ids).read() }
 }
 
 /// `cpu_possible(cpu)`, false for `cpu >= nr_cpu_ids`.
+#[inline(always)]
 pub(crate) fn cpu_possible(cpu: u32) -> bool {
-    // SAFETY: the glue range-checks `cpu` before testing the mask.
-    unsafe { ffi::kvm_riscv_aia_glue_cpu_possible(cpu) }
+    const BITS: u32 = c_ulong::BITS;
+    if cpu >= nr_cpu_ids() {
+        return false;
+    }
+    // SAFETY: `__cpu_possible_mask` is set at boot, before any module
+    // loads, and has a bit for every CPU below `nr_cpu_ids`.
+    let bits = unsafe { &*core::ptr::addr_of!(bindings::__cpu_possible_mask.bits) };
+    bits.get((cpu / BITS) as usize)
+        .is_some_and(|w| w & (1 << (cpu % BITS)) != 0)
 }
 
 /// `get_cpu()`: disables preemption, returns the current CPU.  Use
@@ -191,11 +190,18 @@ pub(crate) fn free_percpu(ptr: *mut c_void) {
     unsafe { ffi::kvm_riscv_aia_glue_free_percpu(ptr) }
 }
 
-/// `per_cpu_ptr(ptr, cpu)`: only computes an address.
+/// `per_cpu_ptr(ptr, cpu)`: only computes an address, as
+/// `asm-generic/percpu.h` does (`ptr + __per_cpu_offset[cpu]`).  `cpu` is
+/// below `nr_cpu_ids`, hence below `NR_CPUS`.
+#[inline(always)]
 pub(crate) fn per_cpu_ptr(ptr: *mut c_void, cpu: u32) -> *mut c_void {
-    // SAFETY: pointer arithmetic only; dereferencing is the caller's
-    // business.
-    unsafe { ffi::kvm_riscv_aia_glue_per_cpu_ptr(ptr, cpu) }
+    // SAFETY: `__per_cpu_offset` is set at boot, before any module loads.
+    let offsets = unsafe { &*core::ptr::addr_of!(bindings::__per_cpu_offset) };
+    // Dereferencing is the caller's business; a CPU out of range gives a
+    // null pointer.
+    offsets
+        .get(cpu as usize)
+        .map_or(core::ptr::null_mut(), |&off| ptr.wrapping_byte_add(off))
 }
 
 // Raw spinlocks
@@ -210,24 +216,32 @@ pub(crate) unsafe fn raw_spin_lock_init(lock: *mut bindings::raw_spinlock) {
     unsafe { ffi::kvm_riscv_aia_glue_raw_spin_lock_init(lock) }
 }
 
-/// `raw_spin_lock_irqsave(lock, flags)`; returns `flags`.
+/// `raw_spin_lock_irqsave(lock, flags)`; returns `flags`.  The macro is
+/// this call where the architecture does not inline spinlocks (RISC-V
+/// selects none of the `ARCH_INLINE_SPIN_*` options), so it costs what C
+/// pays.
 ///
 /// # Safety
 ///
 /// `lock` is an initialised raw spinlock.
-pub(crate) unsafe fn raw_spin_lock_irqsave(lock: *mut bindings::raw_spinlock) -> c_ulong {
+#[inline(always)]
+pub(crate) unsafe fn raw_spin_lock_irqsave(lock: *mut bindings::raw_spinlock) -> kernel::ffi::c_ulong {
     // SAFETY: guaranteed by the caller.
-    unsafe { ffi::kvm_riscv_aia_glue_raw_spin_lock_irqsave(lock) }
+    unsafe { bindings::_raw_spin_lock_irqsave(lock) }
 }
 
-/// `raw_spin_unlock_irqrestore(lock, flags)`.
+/// `raw_spin_unlock_irqrestore(lock, flags)`, as [`raw_spin_lock_irqsave`].
 ///
 /// # Safety
 ///
 /// `lock` is held by this CPU and `flags` was returned when taking it.
-pub(crate) unsafe fn raw_spin_unlock_irqrestore(lock: *mut bindings::raw_spinlock, flags: c_ulong) {
+#[inline(always)]
+pub(crate) unsafe fn raw_spin_unlock_irqrestore(
+    lock: *mut bindings::raw_spinlock,
+    flags: kernel::ffi::c_ulong,
+) {
     // SAFETY: guaranteed by the caller.
-    unsafe { ffi::kvm_riscv_aia_glue_raw_spin_unlock_irqrestore(lock, flags) }
+    unsafe { bindings::_raw_spin_unlock_irqrestore(lock, flags) }
 }
 
 // Per-CPU interrupts

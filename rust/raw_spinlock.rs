@@ -65,7 +65,7 @@ impl<T> RawSpinLockIrq<T> {
 /// `lock.lock` is held, with `flags` saved by `raw_spin_lock_irqsave()`.
 pub(crate) struct RawSpinLockIrqGuard<'a, T> {
     lock: &'a RawSpinLockIrq<T>,
-    flags: core::ffi::c_ulong,
+    flags: kernel::ffi::c_ulong,
     /// Must be released on the CPU (and with the IRQ state) it was taken on.
     _not_send: PhantomData<*mut ()>,
 }

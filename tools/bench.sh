@@ -71,5 +71,5 @@ sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 			printf "| %s | %s | %s | %+d |\n", $1, v(c[$1], cm[$1]), v($2, $3), $2 - c[$1]
 		}' "$logs/bench-stock.counts" "$logs/bench-rust.counts"
 	echo
-	echo "Text (bytes): $(echo "$sizes" | awk '{ printf "%s%s %s", NR > 1 ? ", " : "", $1, $2 }')."
+	echo "Text (bytes): $(echo "$sizes" | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')."
 } | tee "$logs/bench.md"
