@@ -232,13 +232,9 @@ impl Hgei {
     pub(crate) fn disable(&self) {
         let guard = CpuGuard::new();
         let hc = self.cpus().this_cpu(&guard);
-        let nr_hgei = {
-            let st = hc.ctrl.lock_irqsave();
-            if !st.enabled {
-                return;
-            }
-            st.ctrl.nr_hgei()
-        };
+        if !hc.ctrl.lock_irqsave().enabled {
+            return;
+        }
 
         if glue::has_sscofpmf() {
             csr::clear::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
@@ -261,9 +257,13 @@ impl Hgei {
             return;
         }
 
-        for line in 1..=nr_hgei {
-            let owner = hc.ctrl.lock_irqsave().ctrl.owner(line);
-            let Some(owner) = owner else { continue };
+        let mut from = 1;
+        loop {
+            // The guard goes at the end of this statement: it must not be
+            // held below.
+            let next = hc.ctrl.lock_irqsave().ctrl.next_owned(from);
+            let Some((line, owner)) = next else { break };
+            from = line + 1;
             // The lock is dropped: notifying the IMSIC takes its own locks
             // and frees the line through `free`.
             // SAFETY: the owner is a live vCPU (`Owner` invariant); no HGEI

@@ -302,6 +302,16 @@ impl<O: Copy + PartialEq> HgeiControl<O> {
         Self::slot_index(hgei).and_then(|i| self.owners.get(i).copied().flatten())
     }
 
+    /// Returns the lowest owned line at or above `from`, with its owner
+    /// (the next step of the owner walk of `kvm_riscv_aia_disable()`,
+    /// which drops the lock for each owner it finds).
+    pub fn next_owned(&self, from: u32) -> Option<(u32, O)> {
+        // Owned: in 1..=nr_hgei and not free (type invariants).
+        let owned = genmask(self.nr_hgei, from.max(1)) & !self.free_bitmap;
+        let line = SetBits::new(owned).next()?;
+        self.owner(line).map(|o| (line, o))
+    }
+
     /// Returns the lowest line owned by `owner`, if any.
     pub fn find(&self, owner: O) -> Option<u32> {
         self.iter().find(|&(_, o)| o == owner).map(|(line, _)| line)
@@ -513,6 +523,32 @@ mod tests {
         assert_eq!(c.probe_done(3), Ok(HgeiProbe::Shrunk { old: 4, new: 3 }));
         assert_eq!(c.probe_done(0), Err(HgeiError::Busy));
         assert!(c.invariants_hold());
+    }
+
+    #[test]
+    fn next_owned_walks_owned_lines_only() {
+        let mut c = probed(6);
+        assert_eq!(c.next_owned(0), None);
+        for o in [11, 12, 13, 14] {
+            c.alloc(o).unwrap();
+        }
+        c.free(2).unwrap();
+        c.free(4).unwrap();
+        assert_eq!(c.next_owned(0), Some((1, 11)));
+        assert_eq!(c.next_owned(1), Some((1, 11)));
+        assert_eq!(c.next_owned(2), Some((3, 13)));
+        assert_eq!(c.next_owned(4), None);
+        assert_eq!(c.next_owned(63), None);
+        assert_eq!(c.next_owned(64), None);
+        assert_eq!(c.next_owned(u32::MAX), None);
+        // The walk disable() makes finds exactly the owners, in order.
+        let mut all = c.iter();
+        let mut from = 1;
+        while let Some((line, o)) = c.next_owned(from) {
+            assert_eq!(all.next(), Some((line, o)));
+            from = line + 1;
+        }
+        assert_eq!(all.next(), None);
     }
 
     #[test]
