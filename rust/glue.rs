@@ -225,7 +225,9 @@ pub(crate) unsafe fn raw_spin_lock_init(lock: *mut bindings::raw_spinlock) {
 ///
 /// `lock` is an initialised raw spinlock.
 #[inline(always)]
-pub(crate) unsafe fn raw_spin_lock_irqsave(lock: *mut bindings::raw_spinlock) -> kernel::ffi::c_ulong {
+pub(crate) unsafe fn raw_spin_lock_irqsave(
+    lock: *mut bindings::raw_spinlock,
+) -> kernel::ffi::c_ulong {
     // SAFETY: guaranteed by the caller.
     unsafe { bindings::_raw_spin_lock_irqsave(lock) }
 }
