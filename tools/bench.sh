@@ -22,14 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 inroot() { bash "$here/in-root.sh" "$@"; }
 
 logs=$KVM_AIA_CACHE/work/logs
-mkdir -p "$logs"
-blog=$logs/bench-build.log
-quiet() { "$@" >>"$blog" 2>&1 || { tail -n 30 "$blog" >&2; die "failed: $*"; }; }
-: >"$blog"
-KAIA_ROOT=$(bash "$here/provision-root.sh" 2>>"$blog" | tail -1)
-[ -f "$KAIA_ROOT/kvm-aia-versions.txt" ] || { tail -n 30 "$blog" >&2; die "no toolchain root"; }
-export KAIA_ROOT
-log "building what is missing (log: $blog)"
+quiet_setup bench
 for f in stock rust bench-stock bench-rust; do
 	quiet inroot bash /kaia/src/tools/inner/build-kernel.sh "$f"
 done

@@ -13,6 +13,20 @@ export KAIA_KERNEL
 log() { printf '[kvm-aia] %s\n' "$*" >&2; }
 die() { printf '[kvm-aia] error: %s\n' "$*" >&2; exit 1; }
 
+# For make run and make bench: quiet_setup NAME provisions the toolchain
+# root (KAIA_ROOT) and sends build output to the log $blog
+# (logs/NAME-build.log), which quiet CMD... shows only when CMD fails.
+quiet_setup() {
+	mkdir -p "$KVM_AIA_CACHE/work/logs"
+	blog=$KVM_AIA_CACHE/work/logs/$1-build.log
+	: >"$blog"
+	KAIA_ROOT=$(bash "$(dirname "${BASH_SOURCE[0]}")/provision-root.sh" 2>>"$blog" | tail -1)
+	[ -f "$KAIA_ROOT/kvm-aia-versions.txt" ] || { tail -n 30 "$blog" >&2; die "no toolchain root"; }
+	export KAIA_ROOT
+	log "building what is missing (log: $blog)"
+}
+quiet() { "$@" >>"$blog" 2>&1 || { tail -n 30 "$blog" >&2; die "failed: $*"; }; }
+
 # Mount /proc, /sys and /dev into a root (for apt and builds inside it).
 mount_root_fs() {
 	local r=$1

@@ -15,14 +15,7 @@ flavour=${KAIA_FLAVOUR:-rust}
 inroot() { bash "$here/in-root.sh" "$@"; }
 
 # Building is quiet unless it fails (logs in the cache).
-mkdir -p "$KVM_AIA_CACHE/work/logs"
-blog=$KVM_AIA_CACHE/work/logs/run-build.log
-quiet() { "$@" >>"$blog" 2>&1 || { tail -n 30 "$blog" >&2; die "failed: $*"; }; }
-: >"$blog"
-KAIA_ROOT=$(bash "$here/provision-root.sh" 2>>"$blog" | tail -1)
-[ -f "$KAIA_ROOT/kvm-aia-versions.txt" ] || { tail -n 30 "$blog" >&2; die "no toolchain root"; }
-export KAIA_ROOT
-log "building what is missing (log: $blog)"
+quiet_setup run
 quiet inroot bash /kaia/src/tools/inner/build-kernel.sh stock
 [ "$flavour" = stock ] || quiet inroot bash /kaia/src/tools/inner/build-kernel.sh "$flavour"
 if [ "$flavour" != stock ] && [ "$flavour" != debug ]; then

@@ -46,7 +46,17 @@ static void bench_guest(void)
 static void bench_read(struct aia_vm *a, const char *file, struct bench_file *b)
 {
 	char path[128], key[32], line[128];
+	/* The files' single values, by name. */
+	const struct {
+		const char *key;
+		long long *val;
+	} vals[] = {
+		{ "cpu", &b->cpu }, { "loop", &b->loop }, { "alloc_error", &b->alloc_error },
+		{ "pending", &b->pending }, { "hgeip", &b->hgeip },
+		{ "sgei_left", &b->sgei_left }, { "rc", &b->rc },
+	};
 	unsigned long long x, y;
+	size_t i;
 	int n;
 	FILE *f;
 
@@ -63,20 +73,9 @@ static void bench_read(struct aia_vm *a, const char *file, struct bench_file *b)
 		printf("# %s: %s", file, line);
 	rewind(f);
 	while ((n = fscanf(f, "%31s %llu %llu", key, &x, &y)) >= 2) {
-		if (!strcmp(key, "cpu"))
-			b->cpu = x;
-		else if (!strcmp(key, "loop"))
-			b->loop = x;
-		else if (!strcmp(key, "alloc_error"))
-			b->alloc_error = x;
-		else if (!strcmp(key, "pending"))
-			b->pending = x;
-		else if (!strcmp(key, "hgeip"))
-			b->hgeip = x;
-		else if (!strcmp(key, "sgei_left"))
-			b->sgei_left = x;
-		else if (!strcmp(key, "rc"))
-			b->rc = x;
+		for (i = 0; i < ARRAY_SIZE(vals); i++)
+			if (!strcmp(key, vals[i].key))
+				*vals[i].val = x;
 		if (n == 3) {
 			TEST_ASSERT(b->nr < BENCH_OPS, "too many operations in %s", file);
 			snprintf(b->key[b->nr], sizeof(b->key[b->nr]), "%s", key);
