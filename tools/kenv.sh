@@ -117,6 +117,22 @@ kmake() {
 		RUST_LIB_SRC="$RUST_LIB_SRC" -j"$JOBS" "$@"
 }
 
+# The kernel tree's KVM selftests, with our fixes to them
+# (patches/<series>-selftests/, applied to a hard-linked copy of the stock
+# tree; patch(1) replaces the files it changes, so the stock tree stays as
+# it is): the tree they build from, and where they are built, keyed by the
+# fixes.
+selftests_key() {
+	{
+		echo "linux $LINUX_VERSION"
+		for p in "$PATCH_DIR-selftests"/*.patch; do
+			[ -e "$p" ] && sed -n '/^diff --git /,$p' "$p" | sha256sum
+		done
+	} | sha256sum | cut -c1-12
+}
+selftests_src() { echo "$KAIA_CACHE/src/selftests-$LINUX_VERSION-$(selftests_key)"; }
+selftests_dir() { echo "$KAIA_CACHE/selftests/linux-$LINUX_VERSION-$(selftests_key)"; }
+
 # Our small guest test tools (selftests/tools/*.c), keyed by their sources.
 selftest_tools_dir() {
 	echo "$KAIA_CACHE/selftests/tools-$(cat "$KAIA_SRC"/selftests/tools/*.c | sha256sum | cut -c1-12)"

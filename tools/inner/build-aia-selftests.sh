@@ -11,10 +11,10 @@
 . /kaia/src/tools/kenv.sh
 
 src=$KAIA_SRC/selftests/aia
-st=$KAIA_CACHE/selftests/linux-$LINUX_VERSION
+st=$(selftests_dir)
 dst=$KAIA_CACHE/selftests/aia
 hdr=$(out_dir stock)/usr-headers/include
-ksrc=$(src_dir stock)/tools/testing/selftests/kvm
+ksrc=$(selftests_src)/tools/testing/selftests/kvm
 
 [ -f "$st/.kaia-built" ] || bash "$KAIA_SRC/tools/inner/build-selftests.sh" ||
 	{ echo "KVM selftest library not built" >&2; exit 1; }

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Inside the toolchain root: cross-build the kernel tree's KVM selftests
-# (riscv64, static) once per kernel version, against the UAPI headers of the
-# stock build.  Output: /kaia/cache/selftests/<version>/ (binaries stripped).
+# (riscv64, static) once per kernel version and set of selftest fixes
+# (patches/<series>-selftests/), against the UAPI headers of the stock
+# build.  Output: /kaia/cache/selftests/linux-<version>-<fixes key>/
+# (binaries stripped).
 . /kaia/src/tools/kenv.sh
 
 hdr=$(out_dir stock)/usr-headers/include
-dst=$KAIA_CACHE/selftests/linux-$LINUX_VERSION
+dst=$(selftests_dir)
 # Our own small test tools (selftests/tools/*.c), keyed by their sources.
 tools=$(selftest_tools_dir)
 if [ ! -f "$tools/.kaia-built" ]; then
@@ -23,7 +25,26 @@ fi
 [ -d "$hdr" ] || { echo "stock kernel headers missing ($hdr)" >&2; exit 1; }
 
 t0=$(date +%s)
-src=$(src_dir stock)
+# The stock tree with our selftest fixes (patches/<series>-selftests/).
+src=$(selftests_src)
+if [ ! -f "$src/.kaia-patched" ]; then
+	rm -rf "$src" "$src.tmp"
+	cp -al "$(src_dir stock)" "$src.tmp"
+	for p in "$PATCH_DIR-selftests"/*.patch; do
+		[ -e "$p" ] || continue
+		if ! res=$(patch -d "$src.tmp" -p1 --no-backup-if-mismatch <"$p" 2>&1); then
+			echo "$res" >&2
+			echo "selftest fix $(basename "$p") does not apply to Linux $LINUX_VERSION" >&2
+			exit 1
+		fi
+	done
+	touch "$src.tmp/.kaia-patched"
+	mv "$src.tmp" "$src"
+fi
+# Only the current fixes' tree and build are kept.
+for d in "$KAIA_CACHE"/src/selftests-* "$KAIA_CACHE"/selftests/linux-*; do
+	[ "$d" = "$src" ] || [ "$d" = "$dst" ] || rm -rf "$d"
+done
 rm -rf "$dst"
 mkdir -p "$dst"
 make -C "$src/tools/testing/selftests/kvm" -s -j"$JOBS" ARCH=riscv \

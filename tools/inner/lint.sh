@@ -28,7 +28,8 @@ done
 #    only pulls it in under GENERIC_CPU_AUTOPROBE.
 #  UNKNOWN_COMMIT_ID: the Debian kernel source has no git history, so a
 #    Fixes: tag on a mainline commit cannot be looked up here.
-for p in "patches/$KAIA_KERNEL"/0*.patch "patches/$KAIA_KERNEL-bench"/0*.patch; do
+for p in "patches/$KAIA_KERNEL"/0*.patch "patches/$KAIA_KERNEL-bench"/0*.patch \
+	"patches/$KAIA_KERNEL-selftests"/0*.patch; do
 	[ -e "$p" ] || continue
 	case $p in *0000-cover-letter*) continue ;; esac
 	(cd "$src" && ./scripts/checkpatch.pl --strict --quiet --show-types \

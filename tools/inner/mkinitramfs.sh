@@ -15,7 +15,7 @@
 
 flavour=$1 job=${2:-} name=${3:-$1}
 out=$(out_dir "$flavour")
-st=$KAIA_CACHE/selftests/linux-$LINUX_VERSION/bin
+st=$(selftests_dir)/bin
 dir=$KAIA_CACHE/initramfs/$name
 rm -rf "$dir"
 mkdir -p "$dir"/root/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,lib/modules,kselftest,kaia}
