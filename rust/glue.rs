@@ -369,6 +369,10 @@ pub(crate) struct ImsicLocal {
     pub(crate) nr_guest_files: u32,
 }
 
+// SAFETY: the IMSIC driver maps every hart's files at boot and never unmaps
+// them; the mapping is an address valid on any CPU.
+unsafe impl Send for ImsicLocal {}
+
 /// The IMSIC local configuration of `cpu`, or `None` without an IMSIC or
 /// for a CPU out of range.
 pub(crate) fn imsic_local(cpu: u32) -> Option<ImsicLocal> {

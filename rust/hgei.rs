@@ -68,6 +68,9 @@ pub(crate) struct HgeiState {
     pub(crate) saved_hgeie: u64,
     /// Non-retentive idle entries seen by `pm_enter` on this hart.
     pub(crate) pm_enters: u64,
+    /// The hart's IMSIC files, read by `enable` (fixed since boot), for
+    /// `alloc` to compute guest-file addresses without a call.
+    pub(crate) imsic: Option<glue::ImsicLocal>,
 }
 
 /// One hart's HGEI control (`struct aia_hgei_control`).
@@ -87,6 +90,7 @@ impl HgeiCpu {
                 bad_frees: 0,
                 saved_hgeie: 0,
                 pm_enters: 0,
+                imsic: None,
             }),
         })
     }
@@ -128,7 +132,11 @@ pub(crate) struct Hgei {
 /// of the hart plus `hgei` pages (`kvm_riscv_aia_alloc_hgei()`). Also what
 /// debugfs `layout` shows, so that it shows what [`Hgei::alloc`] hands out.
 pub(crate) fn guest_file(cpu: u32, hgei: u32) -> Line {
-    let lc = glue::imsic_local(cpu);
+    guest_file_of(glue::imsic_local(cpu), hgei)
+}
+
+/// Line `hgei` of the hart whose IMSIC files are `lc`, as [`guest_file`].
+fn guest_file_of(lc: Option<glue::ImsicLocal>, hgei: u32) -> Line {
     let off = geometry::guest_file_offset(hgei);
     Line {
         hgei,
@@ -185,9 +193,10 @@ impl Hgei {
         csr::write::<{ csr::HGEIE }>(0);
         // Usable lines: the minimum of the HGEIE width and the hart's IMSIC
         // guest files.
+        let imsic = glue::imsic_local(cpu);
         let mut nr_hgei = probe::clamp_nr_hgei(
             probe::nr_hgei_from_hgeie(readback),
-            glue::imsic_local(cpu).map(|l| l.nr_guest_files),
+            imsic.map(|l| l.nr_guest_files),
         );
         // Debug/testing only: emulate a hart with fewer lines (QEMU gives
         // every hart the same HGEIE width and guest files).
@@ -208,6 +217,7 @@ impl Hgei {
                     e
                 );
             }
+            st.imsic = imsic;
             st.enabled = true;
         }
 
@@ -325,13 +335,20 @@ impl Hgei {
     pub(crate) fn alloc(&self, cpu: i32, owner: NonNull<KvmVcpu>) -> Result<Line> {
         let cpu = u32::try_from(cpu).map_err(|_| ENODEV)?;
         let hc = self.cpus().get(cpu).ok_or(ENODEV)?;
-        let hgei = hc
-            .ctrl
-            .lock_irqsave()
-            .ctrl
-            .alloc(Owner(owner))
-            .map_err(|e| Error::from_errno(e.to_errno()))?;
-        Ok(guest_file(cpu, hgei))
+        let (hgei, imsic) = {
+            let mut st = hc.ctrl.lock_irqsave();
+            let hgei = st
+                .ctrl
+                .alloc(Owner(owner))
+                .map_err(|e| Error::from_errno(e.to_errno()))?;
+            (hgei, st.imsic)
+        };
+        // A hart that has not been enabled yet has no copy: ask the IMSIC
+        // driver, as aia.c always does.
+        Ok(guest_file_of(
+            imsic.or_else(|| glue::imsic_local(cpu)),
+            hgei,
+        ))
     }
 
     /// `kvm_riscv_aia_free_hgei()`: gives `hgei` of `cpu` back.

@@ -118,14 +118,14 @@ for f in $flavours; do
 done
 # make bench's kernels (stock and rust with the bench-only patch), so that
 # the bench cannot rot: kvm.ko is all they rebuild.
+has_flavour() { case " $flavours " in *" $1 "*) return 0 ;; esac; return 1; }
 bench_flavours=
-case " $flavours " in *" stock "*" rust "* | *" rust "*" stock "*)
+if has_flavour stock && has_flavour rust; then
 	bench_flavours="bench-stock bench-rust"
 	for f in $bench_flavours; do
 		step "kernel-$f" inroot bash /kaia/src/tools/inner/build-kernel.sh "$f" || bench_flavours=
 	done
-	;;
-esac
+fi
 step lint inroot bash /kaia/src/tools/inner/lint.sh || true
 if [ $ok = 1 ]; then
 	step selftests-build inroot bash /kaia/src/tools/inner/build-selftests.sh || ok=0
