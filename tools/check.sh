@@ -172,6 +172,9 @@ unit_cost() {
 # flavour_units FLAVOUR: its units, in the order of the results.
 flavour_units() {
 	case $1 in
+	# make bench's run, once (its counts are not judged here; the run fails
+	# if instret is not exact or an operation misbehaves).
+	bench-*) echo bench ;;
 	# The debug kernel's job in two halves (selftests/guest/stress.sh).
 	*debug) echo stress-lifecycle; echo stress-selftests ;;
 	*)
@@ -189,12 +192,6 @@ flavour_units() {
 	# Without AIA (PLIC machine): kvm.ko alone runs VMs, the module refuses.
 	[ "$1" = rust ] && echo noaia
 	return 0
-}
-
-# bench_units FLAVOUR: make bench's run, once (its counts are not judged
-# here; the run fails if instret is not exact or an operation misbehaves).
-bench_units() {
-	echo bench
 }
 
 run_unit() {
@@ -250,7 +247,7 @@ if [ $ok = 1 ]; then
 			step "module-$f" inroot bash /kaia/src/tools/inner/build-module.sh "$f" || continue
 			;;
 		esac
-		for u in $(bench_units "$f"); do
+		for u in $(flavour_units "$f"); do
 			i=$((i + 1))
 			echo "$(unit_cost "$u") $i $f $u" >>"$qdir/all"
 		done
