@@ -112,6 +112,8 @@ TEST_F_TIMEOUT(aia, migrate_under_msis, 110)
 	int v, i, n, round, cpu, nr_ids = 0;
 	u32 ids[ARRAY_SIZE(signal_ids)];
 
+	ASSERT_GT(rounds, 0)
+		TH_LOG("AIA_MIGRATION_ROUNDS=%s is not a positive number", env);
 	for (cpu = 0; cpu < 2; cpu++)
 		lines_before[cpu] = aia_probe_free_lines(cpu, AIA_MAX_VCPUS);
 

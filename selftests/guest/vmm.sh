@@ -30,9 +30,18 @@ per_hart=$((2 * harts))
 [ $per_hart -le $max_l2 ] || per_hart=$max_l2
 echo "# vmm: $harts harts, $files guest files per hart"
 
+# The AIA modes to boot (kaia.vmm_modes, comma-separated; default all).
+# EMUL uses no guest file, so a second machine that differs only in guest
+# files (make check's vmm-g1) leaves it to the first.
+modes=$(kparam kaia.vmm_modes | tr , ' ')
+modes=${modes:-emul hwaccel auto}
+for mode in $modes; do
+	case $mode in emul | hwaccel | auto) ;; *) modes=bad ;; esac
+done
 # The runs, "name mode vcpus timeout expect", decided from the machine.
 runs=$(
-	for mode in emul hwaccel auto; do
+	for mode in $modes; do
+		[ "$mode" = bad ] && echo "vmm_modes - 0 0 bad" && continue
 		small=2 big=$per_hart
 		if [ $mode = hwaccel ]; then
 			# Any placement of the vCPU threads must fit one hart's files.
@@ -52,6 +61,10 @@ runs=$(
 )
 plan $(echo "$runs" | awk '{ print $1 }')
 echo "$runs" | while read -r name mode n tmo expect; do
+	if [ "$expect" = bad ]; then
+		result vmm_modes fail 0 "kaia.vmm_modes: not a list of emul, hwaccel, auto"
+		continue
+	fi
 	vmm_run "$name" "$mode" "$n" "$tmo" "$expect"
 done
 exit 0
