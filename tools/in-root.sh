@@ -51,7 +51,7 @@ exec unshare -m --propagation private bash -c '
 		PATH=/usr/lib/llvm-19/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" \
 		KAIA_KERNEL="$KAIA_KERNEL" \
-		KAIA_TCG="${KAIA_TCG:-}" KAIA_FATAL_GRACE="${KAIA_FATAL_GRACE:-}" \
+		KAIA_TCG="${KAIA_TCG:-}" KAIA_TB="${KAIA_TB:-}" KAIA_FATAL_GRACE="${KAIA_FATAL_GRACE:-}" \
 		CARGO_HOME=/kaia/cache/cargo-home \
 		CARGO_TARGET_DIR=/kaia/cache/cargo-target \
 		bash -c "cd \"\$0\" && exec \"\$@\"" "$inner" "$@"

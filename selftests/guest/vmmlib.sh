@@ -88,9 +88,17 @@ vmm_run() {
 			reason="KVM_RUN failed: $failed"
 			break
 		fi
+		# The lines owned, read from the time L2 has all its vCPUs up
+		# (L2-BOOT) until one is seen owned: this loop can see L2's
+		# lines late on a busy machine, and L2 powers off 3 s after
+		# L2-IDLE.  (For EMUL, whose VMs must never own one, every
+		# read checks that.)
+		if [ -d "$dbg" ] && ! echo "$owned" | grep -q '=[1-9]' &&
+			grep -q 'L2-BOOT' /tmp/l2.log; then
+			owned=$(vmm_owned)
+		fi
 		if [ -z "$seen_idle" ] && grep -q 'L2-IDLE' /tmp/l2.log; then
 			seen_idle=1
-			[ -d "$dbg" ] && owned=$(vmm_owned)
 			vmm_running "$name"
 		fi
 		sleep 0.5
