@@ -37,6 +37,22 @@ for f in bench-stock bench-rust; do
 		{ cat "$logs/$f-bench.tap" >&2; die "$f: the bench run failed (log: $logs/$f-bench.log)"; }
 done
 
+# The host scale benchmark of the pure logic (no kernel, no QEMU).
+scale=$(inroot bash -c 'cd rust/aia_core && cargo run --locked --release -q --example scale') ||
+	die "the host scale benchmark failed"
+
+# table [-v]: the stock and rust counts side by side, the MSI figures
+# (msi_*), or with -v every other operation.
+table() {
+	awk -v inv="${1:-}" 'NR == FNR { c[$1] = $2; cm[$1] = $3; next }
+		function v(min, max) { return min == max ? min : min " (max " max ")" }
+		(($1 ~ /^msi_/) == (inv == "-v")) { next }
+		{
+			if (!($1 in c)) { printf "| %s | - | %s | - |\n", $1, v($2, $3); next }
+			printf "| %s | %s | %s | %+d |\n", $1, v(c[$1], cm[$1]), v($2, $3), $2 - c[$1]
+		}' "$logs/bench-stock.counts" "$logs/bench-rust.counts"
+}
+
 # "<op> <min> <max>" per line of a run's console log.
 counts() { sed -n -E 's/^(\[ *[0-9.]+\] )?KAIA-BENCH //p' "$logs/$1-bench.log"; }
 counts bench-stock >"$logs/bench-stock.counts"
@@ -57,12 +73,26 @@ sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 	echo
 	echo "| operation | C aia.c | Rust | Rust - C |"
 	echo "|---|---:|---:|---:|"
-	awk 'NR == FNR { c[$1] = $2; cm[$1] = $3; next }
-		function v(min, max) { return min == max ? min : min " (max " max ")" }
-		{
-			if (!($1 in c)) { printf "| %s | - | %s | - |\n", $1, v($2, $3); next }
-			printf "| %s | %s | %s | %+d |\n", $1, v(c[$1], cm[$1]), v($2, $3), $2 - c[$1]
-		}' "$logs/bench-stock.counts" "$logs/bench-rust.counts"
+	table -v
 	echo
 	echo "Text (bytes): $(echo "$sizes" | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')."
+	echo
+	echo "## MSI delivery into a guest (make bench)"
+	echo
+	echo "Same run. KVM_SIGNAL_MSI into one vCPU waiting in WFI, until the guest has"
+	echo "claimed it and its runner thread has seen that: instructions of the whole"
+	echo "path (virtual ns under -icount shift=0), min (max) over 32 single MSIs"
+	echo "(latency) and over 8 batches of 32 (per MSI)."
+	echo
+	echo "| figure | C aia.c | Rust | Rust - C |"
+	echo "|---|---:|---:|---:|"
+	table
+	echo
+	echo "## Pure HGEI logic at scale (host, make bench)"
+	echo
+	echo "rust/aia_core/examples/scale.rs, $(uname -m) host, rustc $(sed -n 's/^rustc: rustc \([^ ]*\).*/\1/p' "$KAIA_ROOT/kvm-aia-versions.txt"):"
+	echo "nanoseconds per hart (enable) and per line (alloc, SGEI round, free),"
+	echo "fastest of 9 trials, and the ratio to one hart in the same run."
+	echo
+	echo "$scale"
 } | tee "$logs/bench.md"

@@ -101,7 +101,10 @@ export KAIA_ROOT
 
 # --- host tier -------------------------------------------------------------
 if [ -f rust/aia_core/Cargo.toml ]; then
-	step host-cargo-test inroot bash -c 'cd rust/aia_core && cargo test --locked 2>&1'
+	# cargo test builds the examples too; the scale benchmark (make bench)
+	# also runs once, small, so that it cannot rot.
+	step host-cargo-test inroot bash -c 'cd rust/aia_core && cargo test --locked 2>&1 &&
+		cargo run --locked -q --example scale -- --quick'
 	grep -h '^test result:' "$steplog/host-cargo-test.log" | sed 's/^/# /'
 	step host-cargo-clippy inroot bash -c 'cd rust/aia_core && cargo clippy --locked --all-targets -- -D warnings'
 	step host-cargo-fmt inroot bash -c 'cd rust/aia_core && cargo fmt --check'

@@ -754,6 +754,7 @@ void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n)
 	bool touched[AIA_MAX_VCPUS] = {};
 	struct aia_runner *r;
 	int i, v;
+	u64 t0;
 	u32 id;
 
 	for (i = 0; i < n; i++) {
@@ -773,6 +774,7 @@ void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n)
 		WRITE_ONCE(aia_guest_hva(a, v)->target, a->expect_total[v]);
 	}
 	aia_queue_guest_sends(a, msis, n);
+	t0 = aia_now_ns();
 	for (i = 0; i < n; i++)
 		aia_send(a, &msis[i]);
 
@@ -785,6 +787,7 @@ void aia_deliver(struct aia_vm *a, const struct aia_msi *msis, int n)
 		TEST_ASSERT(!r->exited, "vCPU %d exited (%s) while waiting for interrupts",
 			    v, exit_reason_str(r->exit_reason));
 	}
+	a->deliver_ns = aia_now_ns() - t0;
 	aia_check_counts(a);
 }
 

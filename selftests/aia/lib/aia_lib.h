@@ -203,6 +203,8 @@ struct aia_vm {
 	u32 aplic_id[AIA_NR_SOURCES + 1];
 	/* aia_deliver() waits this long for the guests' claims. */
 	int timeout_s;
+	/* The last aia_deliver(): ns from its first send to the last claim seen. */
+	u64 deliver_ns;
 };
 
 /* VM with nr_vcpus vCPUs running guest_code (aia_guest_main if NULL) and
