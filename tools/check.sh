@@ -100,17 +100,30 @@ export KAIA_ROOT
 [ -f "$KAIA_ROOT/kvm-aia-versions.txt" ] && sed 's/^/# /' "$KAIA_ROOT/kvm-aia-versions.txt"
 
 # --- host tier -------------------------------------------------------------
-if [ -f rust/aia_core/Cargo.toml ]; then
-	# cargo test builds the examples too; the scale benchmark (make bench)
-	# also runs once, small, so that it cannot rot.
-	step host-cargo-test inroot bash -c 'cd rust/aia_core && cargo test --locked 2>&1 &&
-		cargo run --locked -q --example scale -- --quick'
-	grep -h '^test result:' "$steplog/host-cargo-test.log" | sed 's/^/# /'
-	step host-cargo-clippy inroot bash -c 'cd rust/aia_core && cargo clippy --locked --all-targets -- -D warnings'
-	step host-cargo-fmt inroot bash -c 'cd rust/aia_core && cargo fmt --check'
-fi
-# The IMSIC layout inspector: its tests and QEMU virt's device trees.
-step host-imsic-layout inroot bash /kaia/src/tools/tests/test-imsic-layout.sh
+# Host-only checks; they run as units of the guest queue below (flavour
+# "host"), where they fill the cores between QEMU runs, or here after the
+# kernel tier when there is no queue.
+host_units() {
+	[ -f rust/aia_core/Cargo.toml ] && echo cargo
+	echo imsic-layout lint
+}
+host_unit() {
+	case $1 in
+	cargo)
+		# cargo test builds the examples too; the scale benchmark (make
+		# bench) also runs once, small, so that it cannot rot.
+		step host-cargo-test inroot bash -c 'cd rust/aia_core && cargo test --locked 2>&1 &&
+			cargo run --locked -q --example scale -- --quick'
+		grep -h '^test result:' "$steplog/host-cargo-test.log" | sed 's/^/# /'
+		step host-cargo-clippy inroot bash -c 'cd rust/aia_core && cargo clippy --locked --all-targets -- -D warnings'
+		step host-cargo-fmt inroot bash -c 'cd rust/aia_core && cargo fmt --check'
+		;;
+	# The IMSIC layout inspector: its tests and QEMU virt's device trees.
+	imsic-layout) step host-imsic-layout inroot bash /kaia/src/tools/tests/test-imsic-layout.sh ;;
+	lint) step lint inroot bash /kaia/src/tools/inner/lint.sh ;;
+	esac
+	return 0
+}
 
 # --- kernel tier -----------------------------------------------------------
 ok=1
@@ -129,7 +142,6 @@ if has_flavour stock && has_flavour rust; then
 		step "kernel-$f" inroot bash /kaia/src/tools/inner/build-kernel.sh "$f" || bench_flavours=
 	done
 fi
-step lint inroot bash /kaia/src/tools/inner/lint.sh || true
 if [ $ok = 1 ]; then
 	step selftests-build inroot bash /kaia/src/tools/inner/build-selftests.sh || ok=0
 	step aia-selftests-build inroot bash /kaia/src/tools/inner/build-aia-selftests.sh || ok=0
@@ -200,6 +212,7 @@ flavour_units() {
 
 run_unit() {
 	local f=$1 kind=$2
+	[ "$f" = host ] && { host_unit "$kind"; return 0; }
 	case $kind in
 	check) guest_tier "$f" check -t 2400 -a "kaia.long=${KAIA_LONG:-0}" ;;
 	stress-*)
@@ -256,6 +269,10 @@ if [ $ok = 1 ]; then
 			echo "$(unit_cost "$u") $i $f $u" >>"$qdir/all"
 		done
 	done
+	for u in $(host_units); do
+		i=$((i + 1))
+		echo "1 $i host $u" >>"$qdir/all"
+	done
 	touch "$qdir/all" "$qdir/lock"
 	sort -s -k1,1nr "$qdir/all" >"$qdir/queue"
 	for w in $(seq 1 "$lanes"); do
@@ -280,6 +297,8 @@ if [ $ok = 1 ]; then
 		merge_guest_tap "unit $f $u" "$qdir/$idx.tap" "$qdir/$idx.counts" 0
 	done < <(sort -k2,2n "$qdir/all")
 	rm -rf "$qdir"
+else
+	for u in $(host_units); do host_unit "$u"; done
 fi
 
 echo "1..$n"
