@@ -10,7 +10,8 @@
 # Prints TAP per step and, last, "N passed, N failed, N skipped".
 #
 # Environment: KAIA_FLAVOURS (default "stock rust rust-debug"), KAIA_LONG (1: also
-# the long selftests, e.g. rseq_test, ~10 min each), KAIA_SMP (2),
+# the long tier: the generic MMU selftests, rseq_test (~10 min), stock's
+# overcommitted vmm job), KAIA_SMP (2),
 # KAIA_GUESTS (5), KAIA_LANES (guest runs in parallel: 2, or 1 on one
 # CPU), KVM_AIA_CACHE (/var/cache/kvm-aia-rs).
 set -uo pipefail
