@@ -197,16 +197,6 @@ const char *kvm_riscv_aia_glue_vcpu_vm_name(struct kvm_vcpu *vcpu)
 	return vcpu->kvm->stats_id;
 }
 
-int kvm_riscv_aia_glue_nr_hgei_read(void)
-{
-	return atomic_read(&kvm_riscv_aia_nr_hgei);
-}
-
-bool kvm_riscv_aia_glue_nr_hgei_try_cmpxchg(int *old, int new)
-{
-	return atomic_try_cmpxchg(&kvm_riscv_aia_nr_hgei, old, new);
-}
-
 /* The ops table kvm.ko calls; every callback is implemented in Rust. */
 
 static_assert(KVM_INSN_EXIT_TO_USER_SPACE == 0 && KVM_INSN_CONTINUE_NEXT_SEPC == 1);

@@ -55,8 +55,6 @@ unsigned long kvm_riscv_aia_glue_hartid(unsigned int cpu);
 /* KVM */
 int kvm_riscv_aia_glue_vcpu_id(struct kvm_vcpu *vcpu);
 const char *kvm_riscv_aia_glue_vcpu_vm_name(struct kvm_vcpu *vcpu);
-int kvm_riscv_aia_glue_nr_hgei_read(void);
-bool kvm_riscv_aia_glue_nr_hgei_try_cmpxchg(int *old, int new);
 
 /* Registration with kvm.ko (the ops table lives in glue/aia_glue.c) */
 int kvm_riscv_aia_glue_register(unsigned int nr_hgei, unsigned int max_ids);

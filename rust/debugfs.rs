@@ -27,6 +27,7 @@ use kernel::{
     fmt::Formatter,
     prelude::*,
     str::CStr,
+    sync::atomic::Relaxed,
 };
 
 use crate::{
@@ -160,7 +161,7 @@ fn layout(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
 }
 
 fn global_nr_hgei(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
-    writeln!(f, "{}", glue::nr_hgei_read())
+    writeln!(f, "{}", glue::nr_hgei().load(Relaxed))
 }
 
 fn global_max_ids(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {

@@ -12,7 +12,7 @@
 //! functions here; the others stay `unsafe` with their requirements.
 
 use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
-use kernel::bindings;
+use kernel::{bindings, sync::atomic::Atomic};
 
 use crate::logic::geometry;
 
@@ -96,8 +96,6 @@ mod ffi {
 
         pub(super) fn kvm_riscv_aia_glue_vcpu_id(vcpu: *mut KvmVcpu) -> c_int;
         pub(super) fn kvm_riscv_aia_glue_vcpu_vm_name(vcpu: *mut KvmVcpu) -> *const c_char;
-        pub(super) fn kvm_riscv_aia_glue_nr_hgei_read() -> c_int;
-        pub(super) fn kvm_riscv_aia_glue_nr_hgei_try_cmpxchg(old: *mut c_int, new: c_int) -> bool;
         pub(super) fn kvm_riscv_aia_glue_register(nr_hgei: c_uint, max_ids: c_uint) -> c_int;
         pub(super) fn kvm_riscv_aia_glue_unregister();
 
@@ -532,16 +530,19 @@ pub(crate) unsafe fn vcpu_vm_name(vcpu: *mut KvmVcpu) -> *const c_char {
     unsafe { ffi::kvm_riscv_aia_glue_vcpu_vm_name(vcpu) }
 }
 
-/// `atomic_read(&kvm_riscv_aia_nr_hgei)`.
-pub(crate) fn nr_hgei_read() -> i32 {
-    // SAFETY: atomic read of a kvm.ko variable.
-    unsafe { ffi::kvm_riscv_aia_glue_nr_hgei_read() }
+// kvm.ko's global line count (arch/riscv/kvm/aia.c), exported to us by the
+// KVM core series.
+extern "C" {
+    static mut kvm_riscv_aia_nr_hgei: bindings::atomic_t;
 }
 
-/// `atomic_try_cmpxchg(&kvm_riscv_aia_nr_hgei, old, new)`.
-pub(crate) fn nr_hgei_try_cmpxchg(old: &mut i32, new: i32) -> bool {
-    // SAFETY: `old` is valid for reads and writes.
-    unsafe { ffi::kvm_riscv_aia_glue_nr_hgei_try_cmpxchg(old, new) }
+/// `kvm_riscv_aia_nr_hgei`: the minimum number of HGEI lines across harts
+/// (non-zero: HWACCEL and AUTO are offered).
+pub(crate) fn nr_hgei() -> &'static Atomic<i32> {
+    // SAFETY: `kvm_riscv_aia_nr_hgei` is an `atomic_t` of kvm.ko, which
+    // stays loaded while this module is (we link against it); its `counter`
+    // is an `int`, and every access to it, in C and here, is atomic.
+    unsafe { Atomic::from_ptr(&raw mut kvm_riscv_aia_nr_hgei.counter) }
 }
 
 /// Registers this module's ops table with kvm.ko (`kvm_riscv_aia_register()`).

@@ -22,7 +22,11 @@
 //! and frees the line through [`Hgei::free`], as aia.c does.
 
 use core::{ffi::c_void, ptr::NonNull};
-use kernel::{c_str, prelude::*};
+use kernel::{
+    c_str,
+    prelude::*,
+    sync::atomic::{Full, Relaxed},
+};
 
 use crate::{
     csr,
@@ -183,30 +187,32 @@ impl Hgei {
         let guard = CpuGuard::new();
         let cpu = guard.cpu();
         let hc = self.cpus().this_cpu(&guard);
-        if hc.ctrl.lock_irqsave().enabled {
-            return;
-        }
-
-        // Figure out the number of bits in HGEIE.
-        csr::write::<{ csr::HGEIE }>(u64::MAX);
-        let readback = csr::read::<{ csr::HGEIE }>();
-        csr::write::<{ csr::HGEIE }>(0);
-        // Usable lines: the minimum of the HGEIE width and the hart's IMSIC
-        // guest files.
-        let imsic = glue::imsic_local(cpu);
-        let mut nr_hgei = probe::clamp_nr_hgei(
-            probe::nr_hgei_from_hgeie(readback),
-            imsic.map(|l| l.nr_guest_files),
-        );
-        // Debug/testing only: emulate a hart with fewer lines (QEMU gives
-        // every hart the same HGEIE width and guest files).
-        if let Some(limit) = crate::debug_hgei_limit(cpu) {
-            nr_hgei = nr_hgei.min(limit);
-        }
-        lower_global_nr_hgei(nr_hgei);
-
         {
+            // One hold of the hart's lock for the check and the update:
+            // nothing below sleeps or takes another lock.
             let mut st = hc.ctrl.lock_irqsave();
+            if st.enabled {
+                return;
+            }
+
+            // Figure out the number of bits in HGEIE.
+            csr::write::<{ csr::HGEIE }>(u64::MAX);
+            let readback = csr::read::<{ csr::HGEIE }>();
+            csr::write::<{ csr::HGEIE }>(0);
+            // Usable lines: the minimum of the HGEIE width and the hart's
+            // IMSIC guest files.
+            let imsic = glue::imsic_local(cpu);
+            let mut nr_hgei = probe::clamp_nr_hgei(
+                probe::nr_hgei_from_hgeie(readback),
+                imsic.map(|l| l.nr_guest_files),
+            );
+            // Debug/testing only: emulate a hart with fewer lines (QEMU
+            // gives every hart the same HGEIE width and guest files).
+            if let Some(limit) = crate::debug_hgei_limit(cpu) {
+                nr_hgei = nr_hgei.min(limit);
+            }
+            lower_global_nr_hgei(nr_hgei);
+
             if let Err(e) = st.ctrl.probe_done(nr_hgei) {
                 // Lines still owned above a smaller re-probed count keep the
                 // old count (see `HgeiControl::probe_done`).
@@ -269,9 +275,17 @@ impl Hgei {
 
         let mut from = 1;
         loop {
-            // The guard goes at the end of this statement: it must not be
-            // held below.
-            let next = hc.ctrl.lock_irqsave().ctrl.next_owned(from);
+            // The guard goes at the end of this block: it must not be held
+            // below.  The hold that finds no more owners also marks the
+            // hart disabled.
+            let next = {
+                let mut st = hc.ctrl.lock_irqsave();
+                let next = st.ctrl.next_owned(from);
+                if next.is_none() {
+                    st.enabled = false;
+                }
+                next
+            };
             let Some((line, owner)) = next else { break };
             from = line + 1;
             // The lock is dropped: notifying the IMSIC takes its own locks
@@ -287,7 +301,6 @@ impl Hgei {
                 unsafe { glue::vcpu_kick(owner.as_ptr()) };
             }
         }
-        hc.ctrl.lock_irqsave().enabled = false;
     }
 
     /// `kvm_riscv_aia_pm_enter()` on the calling CPU, about to enter a
@@ -332,6 +345,11 @@ impl Hgei {
     ///
     /// Errors: `ENODEV` for a CPU that is not possible (aia.c's "no control
     /// for this CPU"), `ENOENT` when no line is free.
+    ///
+    /// Always inlined (into the C entry point and the KUnit test), so that
+    /// the [`Line`] is not returned through memory and the entry point does
+    /// not save registers twice.
+    #[inline(always)]
     pub(crate) fn alloc(&self, cpu: i32, owner: NonNull<KvmVcpu>) -> Result<Line> {
         let cpu = u32::try_from(cpu).map_err(|_| ENODEV)?;
         let hc = self.cpus().get(cpu).ok_or(ENODEV)?;
@@ -356,7 +374,8 @@ impl Hgei {
     /// Errors (nothing changes): `EINVAL` for a CPU that is not possible, a
     /// line out of `1..=nr_hgei` or a line that is not allocated.  kvm.ko's
     /// callers ignore the result, as with aia.c; refusals are counted in
-    /// debugfs.
+    /// debugfs.  Inlined into the C entry point, as [`Hgei::alloc`].
+    #[inline(always)]
     pub(crate) fn free(&self, cpu: i32, hgei: i32) -> Result {
         let cpu = u32::try_from(cpu).map_err(|_| EINVAL)?;
         let hc = self.cpus().get(cpu).ok_or(EINVAL)?;
@@ -375,15 +394,17 @@ impl Hgei {
 /// to `local` if that is smaller (the `atomic_try_cmpxchg()` loop of
 /// `kvm_riscv_aia_enable()`).
 fn lower_global_nr_hgei(local: u32) {
-    let mut old = glue::nr_hgei_read();
+    let global = glue::nr_hgei();
+    let mut old = global.load(Relaxed);
     loop {
         // The global count is never negative; treat a corrupt value as 0.
         let cur = u32::try_from(old).unwrap_or(0);
         let Some(new) = probe::lower_global(cur, local) else {
             return;
         };
-        if glue::nr_hgei_try_cmpxchg(&mut old, probe::global_as_atomic(new)) {
-            return;
+        match global.cmpxchg(old, probe::global_as_atomic(new), Full) {
+            Ok(_) => return,
+            Err(seen) => old = seen,
         }
     }
 }
