@@ -55,11 +55,6 @@ void kvm_riscv_aia_glue_put_cpu(void)
 	put_cpu();
 }
 
-bool kvm_riscv_aia_glue_irqs_disabled(void)
-{
-	return irqs_disabled();
-}
-
 bool kvm_riscv_aia_glue_has_sxaia(void)
 {
 	return riscv_isa_extension_available(NULL, SxAIA);
@@ -114,14 +109,9 @@ void kvm_riscv_aia_glue_free_percpu_irq(unsigned int irq, void __percpu *dev_id)
 	free_percpu_irq(irq, dev_id);
 }
 
-void kvm_riscv_aia_glue_enable_percpu_irq(unsigned int irq)
+unsigned int kvm_riscv_aia_glue_irq_get_trigger_type(unsigned int irq)
 {
-	enable_percpu_irq(irq, irq_get_trigger_type(irq));
-}
-
-void kvm_riscv_aia_glue_disable_percpu_irq(unsigned int irq)
-{
-	disable_percpu_irq(irq);
+	return irq_get_trigger_type(irq);
 }
 
 /* SBI nested acceleration (asm/kvm_nacl.h) */
@@ -147,6 +137,11 @@ bool kvm_riscv_aia_glue_imsic_global(u32 *nr_guest_files, u32 *nr_guest_ids)
 	*nr_guest_files = gc->nr_guest_files;
 	*nr_guest_ids = gc->nr_guest_ids;
 	return true;
+}
+
+const void *kvm_riscv_aia_glue_imsic_config(void)
+{
+	return imsic_get_global_config();
 }
 
 bool kvm_riscv_aia_glue_imsic_local(unsigned int cpu, phys_addr_t *msi_pa,

@@ -20,7 +20,6 @@ struct kvm_vcpu_aia_csr;
 /* CPUs */
 unsigned int kvm_riscv_aia_glue_get_cpu(void);
 void kvm_riscv_aia_glue_put_cpu(void);
-bool kvm_riscv_aia_glue_irqs_disabled(void);
 bool kvm_riscv_aia_glue_has_sxaia(void);
 bool kvm_riscv_aia_glue_has_sscofpmf(void);
 
@@ -36,8 +35,7 @@ int kvm_riscv_aia_glue_map_sgei(void);
 int kvm_riscv_aia_glue_request_percpu_irq(unsigned int irq, irq_handler_t handler,
 					  const char *name, void __percpu *dev_id);
 void kvm_riscv_aia_glue_free_percpu_irq(unsigned int irq, void __percpu *dev_id);
-void kvm_riscv_aia_glue_enable_percpu_irq(unsigned int irq);
-void kvm_riscv_aia_glue_disable_percpu_irq(unsigned int irq);
+unsigned int kvm_riscv_aia_glue_irq_get_trigger_type(unsigned int irq);
 
 /* SBI nested acceleration */
 unsigned long kvm_riscv_aia_glue_nacl_csr_read(unsigned int csr);
@@ -45,6 +43,7 @@ void kvm_riscv_aia_glue_nacl_csr_write(unsigned int csr, unsigned long val);
 
 /* IMSIC */
 bool kvm_riscv_aia_glue_imsic_global(u32 *nr_guest_files, u32 *nr_guest_ids);
+const void *kvm_riscv_aia_glue_imsic_config(void);
 bool kvm_riscv_aia_glue_imsic_local(unsigned int cpu, phys_addr_t *msi_pa,
 				    void __iomem **msi_va, u32 *nr_guest_files);
 bool kvm_riscv_aia_glue_imsic_geometry(u64 *base_addr, u32 *guest_index_bits,

@@ -59,9 +59,15 @@ module! {
 /// The line cap of the `debug_hgei_limit_cpu`/`debug_hgei_limit` module
 /// parameters for `cpu`, if any (debug/testing only; see `module!`).
 pub(crate) fn debug_hgei_limit(cpu: u32) -> Option<u32> {
-    let limit_cpu = module_parameters::debug_hgei_limit_cpu.value();
-    (u32::try_from(limit_cpu).ok() == Some(cpu))
-        .then(|| module_parameters::debug_hgei_limit.value())
+    debug_hgei_limit_param().and_then(|(limit_cpu, limit)| (limit_cpu == cpu).then_some(limit))
+}
+
+/// The `debug_hgei_limit_cpu`/`debug_hgei_limit` module parameters as
+/// `(cpu, cap)`, if a CPU is named.  They are read-only once the module is
+/// loaded, so [`hgei::Hgei`] reads them once.
+pub(crate) fn debug_hgei_limit_param() -> Option<(u32, u32)> {
+    let limit_cpu = u32::try_from(module_parameters::debug_hgei_limit_cpu.value()).ok()?;
+    Some((limit_cpu, module_parameters::debug_hgei_limit.value()))
 }
 
 /// Provider state, published to the callbacks while registered.

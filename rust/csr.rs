@@ -18,6 +18,10 @@
 
 use core::arch::asm;
 
+/// `CSR_SSTATUS`, only read (for `SR_SIE`).
+pub(crate) const SSTATUS: u16 = 0x100;
+/// `SR_SIE`: supervisor interrupts enabled.
+pub(crate) const SR_SIE: u64 = 1 << 1;
 /// `CSR_VSISELECT`.
 pub(crate) const VSISELECT: u16 = 0x250;
 /// `CSR_HIE`.

@@ -30,11 +30,7 @@ use kernel::{
     sync::atomic::Relaxed,
 };
 
-use crate::{
-    glue,
-    hgei::{self, HgeiState},
-    ops,
-};
+use crate::{glue, hgei::HgeiState, ops};
 
 /// The debugfs directory and its files; removed on drop.
 pub(crate) struct Debugfs {
@@ -134,7 +130,8 @@ fn layout(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
         let Some(lc) = glue::imsic_local(cpu) else {
             continue;
         };
-        let nr_hgei = match ops::provider().and_then(|p| p.hgei.cpus().get(cpu)) {
+        let provider = ops::provider();
+        let nr_hgei = match provider.and_then(|p| p.hgei.cpus().get(cpu)) {
             Some(hc) => hc.ctrl.lock_irqsave().ctrl.nr_hgei(),
             None => 0,
         };
@@ -150,7 +147,7 @@ fn layout(_: &u32, f: &mut Formatter<'_>) -> fmt::Result {
         }
         for hgei in 1..=nr_hgei {
             let sep = if hgei > 1 { "," } else { "" };
-            match hgei::guest_file(cpu, hgei).pa {
+            match provider.and_then(|p| p.hgei.guest_file(cpu, hgei).pa) {
                 Some(pa) => write!(f, "{sep}{pa:#x}")?,
                 None => write!(f, "{sep}none")?,
             }

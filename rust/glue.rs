@@ -11,10 +11,13 @@
 //! break memory safety whatever their arguments are wrapped as safe
 //! functions here; the others stay `unsafe` with their requirements.
 
-use core::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use core::{
+    ffi::{c_char, c_int, c_uint, c_ulong, c_void},
+    ptr::NonNull,
+};
 use kernel::{bindings, sync::atomic::Atomic};
 
-use crate::logic::geometry;
+use crate::{csr, logic::geometry};
 
 /// `struct kvm_vcpu`, opaque to Rust.
 #[repr(C)]
@@ -52,7 +55,6 @@ mod ffi {
     extern "C" {
         pub(super) fn kvm_riscv_aia_glue_get_cpu() -> c_uint;
         pub(super) fn kvm_riscv_aia_glue_put_cpu();
-        pub(super) fn kvm_riscv_aia_glue_irqs_disabled() -> bool;
         pub(super) fn kvm_riscv_aia_glue_has_sxaia() -> bool;
         pub(super) fn kvm_riscv_aia_glue_has_sscofpmf() -> bool;
 
@@ -69,8 +71,7 @@ mod ffi {
             dev_id: *mut c_void,
         ) -> c_int;
         pub(super) fn kvm_riscv_aia_glue_free_percpu_irq(irq: c_uint, dev_id: *mut c_void);
-        pub(super) fn kvm_riscv_aia_glue_enable_percpu_irq(irq: c_uint);
-        pub(super) fn kvm_riscv_aia_glue_disable_percpu_irq(irq: c_uint);
+        pub(super) fn kvm_riscv_aia_glue_irq_get_trigger_type(irq: c_uint) -> c_uint;
 
         pub(super) fn kvm_riscv_aia_glue_nacl_csr_read(csr: c_uint) -> c_ulong;
         pub(super) fn kvm_riscv_aia_glue_nacl_csr_write(csr: c_uint, val: c_ulong);
@@ -79,6 +80,7 @@ mod ffi {
             nr_guest_files: *mut u32,
             nr_guest_ids: *mut u32,
         ) -> bool;
+        pub(super) fn kvm_riscv_aia_glue_imsic_config() -> *const c_void;
         pub(super) fn kvm_riscv_aia_glue_imsic_local(
             cpu: c_uint,
             msi_pa: *mut u64,
@@ -154,10 +156,28 @@ pub(crate) fn put_cpu() {
     unsafe { ffi::kvm_riscv_aia_glue_put_cpu() }
 }
 
-/// `irqs_disabled()`: are local interrupts off?
+/// `irqs_disabled()`: are local interrupts off?  `sstatus.SIE` clear, as
+/// `arch_irqs_disabled()` reads it on RISC-V.
+#[inline(always)]
 pub(crate) fn irqs_disabled() -> bool {
-    // SAFETY: reads this CPU's interrupt state.
-    unsafe { ffi::kvm_riscv_aia_glue_irqs_disabled() }
+    csr::read::<{ csr::SSTATUS }>() & csr::SR_SIE == 0
+}
+
+/// `raw_smp_processor_id()`: `current_thread_info()->cpu`.  In the kernel,
+/// `tp` holds `current` on RISC-V (`asm/current.h`), and `thread_info` is
+/// in the task (`THREAD_INFO_IN_TASK`) at the offset offsets.c gives.
+/// Meaningful as the current CPU only while the task cannot migrate (see
+/// [`crate::percpu::PinnedCpu`]).
+#[inline(always)]
+pub(crate) fn raw_smp_processor_id() -> u32 {
+    let task: usize;
+    // SAFETY: copies the `tp` register; no memory access.
+    unsafe {
+        core::arch::asm!("mv {0}, tp", out(reg) task, options(nomem, nostack, preserves_flags))
+    };
+    // SAFETY: `tp` points to the running task, which is live while it runs,
+    // and `thread_info.cpu` is an `int` field at `TASK_TI_CPU`.
+    unsafe { (task.wrapping_add(offsets::TASK_TI_CPU) as *const u32).read() }
 }
 
 /// Whether the harts implement Ssaia/Smaia (`riscv_isa_extension_available(NULL, SxAIA)`).
@@ -279,16 +299,24 @@ pub(crate) unsafe fn free_percpu_irq(irq: u32, dev_id: *mut c_void) {
     unsafe { ffi::kvm_riscv_aia_glue_free_percpu_irq(irq, dev_id) }
 }
 
-/// `enable_percpu_irq(irq, irq_get_trigger_type(irq))` on this CPU.
-pub(crate) fn enable_percpu_irq(irq: u32) {
+/// `irq_get_trigger_type(irq)` (inline in C).
+pub(crate) fn irq_get_trigger_type(irq: u32) -> u32 {
     // SAFETY: the IRQ core validates `irq`.
-    unsafe { ffi::kvm_riscv_aia_glue_enable_percpu_irq(irq) }
+    unsafe { ffi::kvm_riscv_aia_glue_irq_get_trigger_type(irq) }
 }
 
-/// `disable_percpu_irq(irq)` on this CPU.
+/// `enable_percpu_irq(irq, trigger)` on this CPU (exported; no glue).
+#[inline(always)]
+pub(crate) fn enable_percpu_irq(irq: u32, trigger: u32) {
+    // SAFETY: the IRQ core validates `irq` and `trigger`.
+    unsafe { bindings::enable_percpu_irq(irq, trigger) }
+}
+
+/// `disable_percpu_irq(irq)` on this CPU (exported; no glue).
+#[inline(always)]
 pub(crate) fn disable_percpu_irq(irq: u32) {
     // SAFETY: the IRQ core validates `irq`.
-    unsafe { ffi::kvm_riscv_aia_glue_disable_percpu_irq(irq) }
+    unsafe { bindings::disable_percpu_irq(irq) }
 }
 
 // SBI nested acceleration
@@ -370,6 +398,56 @@ pub(crate) struct ImsicLocal {
 // SAFETY: the IMSIC driver maps every hart's files at boot and never unmaps
 // them; the mapping is an address valid on any CPU.
 unsafe impl Send for ImsicLocal {}
+
+/// The IMSIC driver's global configuration (`imsic_get_global_config()`),
+/// kept by the provider so that [`ImsicConfig::local`] reads a hart's
+/// files without a call, as C's inline `per_cpu_ptr(gc->local, cpu)` does.
+///
+/// # Invariants
+///
+/// Points to the driver's `struct imsic_global_config`, which it sets up at
+/// boot, before any module loads, and never changes or frees.
+#[derive(Clone, Copy)]
+pub(crate) struct ImsicConfig(NonNull<c_void>);
+
+// SAFETY: read-only data that lives until reboot (type invariant).
+unsafe impl Send for ImsicConfig {}
+// SAFETY: as above.
+unsafe impl Sync for ImsicConfig {}
+
+impl ImsicConfig {
+    /// `imsic_get_global_config()`, or `None` without an IMSIC.
+    pub(crate) fn get() -> Option<Self> {
+        // SAFETY: no precondition.
+        let gc = unsafe { ffi::kvm_riscv_aia_glue_imsic_config() };
+        // INVARIANT: the driver's global config, set up at boot.
+        NonNull::new(gc.cast_mut()).map(Self)
+    }
+
+    /// The IMSIC local configuration of `cpu`, or `None` for a CPU out of
+    /// range: what [`imsic_local`] returns, read in place.
+    #[inline(always)]
+    pub(crate) fn local(self, cpu: u32) -> Option<ImsicLocal> {
+        if cpu >= nr_cpu_ids() {
+            return None;
+        }
+        // SAFETY: `self.0` is the live global config (type invariant), whose
+        // `local` field, a `__percpu` pointer, is at `IMSIC_GC_LOCAL`.
+        let local =
+            unsafe { field::<_, *mut c_void>(self.0.as_ptr(), offsets::IMSIC_GC_LOCAL).read() };
+        let lc = per_cpu_ptr(local, cpu);
+        // SAFETY: `cpu` is below `nr_cpu_ids`, so `lc` is its slot of the
+        // driver's per-CPU `struct imsic_local_config`, filled at boot and
+        // never changed; the fields are at the offsets offsets.c gives.
+        unsafe {
+            Some(ImsicLocal {
+                msi_pa: field::<_, u64>(lc, offsets::IMSIC_LC_MSI_PA).read(),
+                msi_va: field::<_, *mut c_void>(lc, offsets::IMSIC_LC_MSI_VA).read(),
+                nr_guest_files: field::<_, u32>(lc, offsets::IMSIC_LC_NR_GUEST_FILES).read(),
+            })
+        }
+    }
+}
 
 /// The IMSIC local configuration of `cpu`, or `None` without an IMSIC or
 /// for a CPU out of range.

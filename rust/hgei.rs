@@ -32,7 +32,7 @@ use crate::{
     csr,
     glue::{self, KvmVcpu},
     logic::{geometry, hgei::HgeiControl, iprio, probe},
-    percpu::{CpuGuard, PerCpu},
+    percpu::{OnCpu, PerCpu, PinnedCpu},
     percpu_irq::{PerCpuIrq, PerCpuIrqHandler},
     raw_spinlock::RawSpinLockIrq,
 };
@@ -72,9 +72,6 @@ pub(crate) struct HgeiState {
     pub(crate) saved_hgeie: u64,
     /// Non-retentive idle entries seen by `pm_enter` on this hart.
     pub(crate) pm_enters: u64,
-    /// The hart's IMSIC files, read by `enable` (fixed since boot), for
-    /// `alloc` to compute guest-file addresses without a call.
-    pub(crate) imsic: Option<glue::ImsicLocal>,
 }
 
 /// One hart's HGEI control (`struct aia_hgei_control`).
@@ -94,7 +91,6 @@ impl HgeiCpu {
                 bad_frees: 0,
                 saved_hgeie: 0,
                 pm_enters: 0,
-                imsic: None,
             }),
         })
     }
@@ -130,16 +126,22 @@ pub(crate) struct Line {
 /// All harts' HGEI control plus the SGEI interrupt that drives it.
 pub(crate) struct Hgei {
     irq: PerCpuIrq<HgeiCpu>,
+    /// The harts have Sscofpmf (`__riscv_isa_extension_available(NULL,
+    /// RISCV_ISA_EXT_SSCOFPMF)`): the ISA bitmap common to all harts is
+    /// final once the kernel has booted, so it is read once here instead
+    /// of on every `enable`, `disable` and CPU PM transition.
+    sscofpmf: bool,
+    /// The debug-only line cap, `(cpu, cap)` (see [`crate::debug_hgei_limit`]).
+    debug_limit: Option<(u32, u32)>,
+    /// The IMSIC driver's configuration, `None` without an IMSIC: where
+    /// `enable` reads a hart's guest files and `alloc` their addresses,
+    /// without a call.
+    imsic: Option<glue::ImsicConfig>,
 }
 
-/// Line `hgei` of `cpu` with its guest file's addresses: `msi_va`/`msi_pa`
-/// of the hart plus `hgei` pages (`kvm_riscv_aia_alloc_hgei()`). Also what
-/// debugfs `layout` shows, so that it shows what [`Hgei::alloc`] hands out.
-pub(crate) fn guest_file(cpu: u32, hgei: u32) -> Line {
-    guest_file_of(glue::imsic_local(cpu), hgei)
-}
-
-/// Line `hgei` of the hart whose IMSIC files are `lc`, as [`guest_file`].
+/// Line `hgei` of the hart whose IMSIC files are `lc`, with its guest
+/// file's addresses: `msi_va`/`msi_pa` of the hart plus `hgei` pages
+/// (`kvm_riscv_aia_alloc_hgei()`).
 fn guest_file_of(lc: Option<glue::ImsicLocal>, hgei: u32) -> Line {
     let off = geometry::guest_file_offset(hgei);
     Line {
@@ -171,7 +173,25 @@ impl Hgei {
         let irq = PerCpuIrq::request(irq, c_str!("riscv-kvm"), data).inspect_err(|_| {
             pr_err!("failed to request SGEI IRQ\n");
         })?;
-        Ok(Self { irq })
+        Ok(Self {
+            irq,
+            sscofpmf: glue::has_sscofpmf(),
+            debug_limit: crate::debug_hgei_limit_param(),
+            imsic: glue::ImsicConfig::get(),
+        })
+    }
+
+    /// The IMSIC files of `cpu` (`per_cpu_ptr(gc->local, cpu)`), or `None`
+    /// without an IMSIC or for a CPU out of range.
+    #[inline(always)]
+    pub(crate) fn imsic_local(&self, cpu: u32) -> Option<glue::ImsicLocal> {
+        self.imsic.and_then(|gc| gc.local(cpu))
+    }
+
+    /// Line `hgei` of `cpu` with its guest file's addresses, as
+    /// [`Hgei::alloc`] hands them out (debugfs `layout` shows them).
+    pub(crate) fn guest_file(&self, cpu: u32, hgei: u32) -> Line {
+        guest_file_of(self.imsic_local(cpu), hgei)
     }
 
     /// The per-CPU controls.
@@ -182,11 +202,10 @@ impl Hgei {
     /// `kvm_riscv_aia_enable()` on the calling CPU: probe this hart's lines,
     /// lower the global minimum, set up the free lines once, reset HVICTL
     /// and HVIPRIO, enable the SGEI, and filter the Sscofpmf overflow
-    /// interrupt.  Called with interrupts disabled; idempotent.
-    pub(crate) fn enable(&self) {
-        let guard = CpuGuard::new();
-        let cpu = guard.cpu();
-        let hc = self.cpus().this_cpu(&guard);
+    /// interrupt.  Called with preemption disabled (`on`); idempotent.
+    pub(crate) fn enable(&self, on: &PinnedCpu) {
+        let cpu = on.cpu();
+        let hc = self.cpus().this_cpu(on);
         {
             // One hold of the hart's lock for the check and the update:
             // nothing below sleeps or takes another lock.
@@ -201,14 +220,14 @@ impl Hgei {
             csr::write::<{ csr::HGEIE }>(0);
             // Usable lines: the minimum of the HGEIE width and the hart's
             // IMSIC guest files.
-            let imsic = glue::imsic_local(cpu);
+            let imsic = self.imsic_local(cpu);
             let mut nr_hgei = probe::clamp_nr_hgei(
                 probe::nr_hgei_from_hgeie(readback),
                 imsic.map(|l| l.nr_guest_files),
             );
             // Debug/testing only: emulate a hart with fewer lines (QEMU
             // gives every hart the same HGEIE width and guest files).
-            if let Some(limit) = crate::debug_hgei_limit(cpu) {
+            if let Some((_, limit)) = self.debug_limit.filter(|&(c, _)| c == cpu) {
                 nr_hgei = nr_hgei.min(limit);
             }
             lower_global_nr_hgei(nr_hgei);
@@ -223,7 +242,6 @@ impl Hgei {
                     e
                 );
             }
-            st.imsic = imsic;
             st.enabled = true;
         }
 
@@ -235,7 +253,7 @@ impl Hgei {
         self.irq.enable_this_cpu();
         csr::set::<{ csr::HIE }>(csr::bit(csr::IRQ_S_GEXT));
         // Filter the overflow interrupt only if Sscofpmf is present.
-        if glue::has_sscofpmf() {
+        if self.sscofpmf {
             csr::set::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
         }
     }
@@ -245,14 +263,12 @@ impl Hgei {
     /// kick those blocked on a line so they run elsewhere; with interrupts
     /// off (shutdown, suspend) only stop the lines.  Called with preemption
     /// disabled; idempotent.
-    pub(crate) fn disable(&self) {
-        let guard = CpuGuard::new();
-        let hc = self.cpus().this_cpu(&guard);
-        if !hc.ctrl.lock_irqsave().enabled {
-            return;
-        }
-
-        if glue::has_sscofpmf() {
+    pub(crate) fn disable(&self, on: &PinnedCpu) {
+        let hc = self.cpus().this_cpu(on);
+        // No check that the hart is enabled first (aia.c has none either):
+        // everything below is harmless on a hart that is not, and it finds
+        // no owners there.  kvm.ko pairs the calls anyway.
+        if self.sscofpmf {
             csr::clear::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
         }
         // Disable the per-CPU SGEI interrupt.
@@ -307,10 +323,9 @@ impl Hgei {
     /// non-retentive idle state that loses the H-extension CSRs: stop the
     /// overflow filter, reset HVICTL and save HGEIE for [`Self::pm_exit`].
     /// Called with interrupts disabled, only between `enable` and `disable`.
-    pub(crate) fn pm_enter(&self) {
-        let guard = CpuGuard::new();
-        let hc = self.cpus().this_cpu(&guard);
-        if glue::has_sscofpmf() {
+    pub(crate) fn pm_enter(&self, on: &PinnedCpu) {
+        let hc = self.cpus().this_cpu(on);
+        if self.sscofpmf {
             csr::clear::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
         }
         csr::write::<{ csr::HVICTL }>(iprio::hvictl_value(false));
@@ -325,9 +340,8 @@ impl Hgei {
     /// that vCPUs blocked on this hart's lines are woken by their guest
     /// files again, and redo what `enable` set up in the other CSRs.
     /// Called with interrupts disabled, after [`Self::pm_enter`].
-    pub(crate) fn pm_exit(&self) {
-        let guard = CpuGuard::new();
-        let hc = self.cpus().this_cpu(&guard);
+    pub(crate) fn pm_exit(&self, on: &PinnedCpu) {
+        let hc = self.cpus().this_cpu(on);
         let saved = hc.ctrl.lock_irqsave().saved_hgeie;
         csr::write::<{ csr::HGEIE }>(saved);
 
@@ -335,7 +349,7 @@ impl Hgei {
         csr::write::<{ csr::HVIPRIO1 }>(0);
         csr::write::<{ csr::HVIPRIO2 }>(0);
         csr::set::<{ csr::HIE }>(csr::bit(csr::IRQ_S_GEXT));
-        if glue::has_sscofpmf() {
+        if self.sscofpmf {
             csr::set::<{ csr::HVIEN }>(csr::bit(csr::IRQ_PMU_OVF));
         }
     }
@@ -353,20 +367,13 @@ impl Hgei {
     pub(crate) fn alloc(&self, cpu: i32, owner: NonNull<KvmVcpu>) -> Result<Line> {
         let cpu = u32::try_from(cpu).map_err(|_| ENODEV)?;
         let hc = self.cpus().get(cpu).ok_or(ENODEV)?;
-        let (hgei, imsic) = {
-            let mut st = hc.ctrl.lock_irqsave();
-            let hgei = st
-                .ctrl
-                .alloc(Owner(owner))
-                .map_err(|e| Error::from_errno(e.to_errno()))?;
-            (hgei, st.imsic)
-        };
-        // A hart that has not been enabled yet has no copy: ask the IMSIC
-        // driver, as aia.c always does.
-        Ok(guest_file_of(
-            imsic.or_else(|| glue::imsic_local(cpu)),
-            hgei,
-        ))
+        let hgei = hc
+            .ctrl
+            .lock_irqsave()
+            .ctrl
+            .alloc(Owner(owner))
+            .map_err(|e| Error::from_errno(e.to_errno()))?;
+        Ok(self.guest_file(cpu, hgei))
     }
 
     /// `kvm_riscv_aia_free_hgei()`: gives `hgei` of `cpu` back.

@@ -15,7 +15,7 @@ mod tests {
         glue::{self, KvmVcpu},
         logic::{geometry, probe},
         ops,
-        percpu::{CpuGuard, PerCpu},
+        percpu::{CpuGuard, OnCpu, PerCpu, PinnedCpu},
         raw_spinlock::RawSpinLockIrq,
     };
 
@@ -48,7 +48,39 @@ mod tests {
             *g += 41;
         }
         assert_eq!(glue::irqs_disabled(), before);
+        // KUnit runs its cases in a task with interrupts on.
+        assert!(!before);
         assert_eq!(*lock.lock_irqsave(), 42);
+        Ok(())
+    }
+
+    /// What the hot paths read in place, without a call, is what the C
+    /// functions return: each CPU's IMSIC files (fields at offsets.c's
+    /// offsets) and the current CPU (`thread_info.cpu` through `tp`).
+    #[test]
+    fn inline_reads_match_c() -> Result {
+        let Some(p) = ops::provider() else {
+            return Ok(());
+        };
+        let files = |l: Option<glue::ImsicLocal>| l.map(|l| (l.msi_pa, l.msi_va, l.nr_guest_files));
+        let mut seen = 0;
+        for cpu in (0..glue::nr_cpu_ids()).filter(|&c| glue::cpu_possible(c)) {
+            assert_eq!(
+                files(p.hgei.imsic_local(cpu)),
+                files(glue::imsic_local(cpu))
+            );
+            seen += 1;
+        }
+        assert!(seen > 0);
+        assert!(p.hgei.imsic_local(glue::nr_cpu_ids()).is_none());
+        assert!(p.hgei.imsic_local(u32::MAX).is_none());
+        let (by_get_cpu, by_tp) = {
+            let g = CpuGuard::new();
+            // SAFETY: `g` keeps preemption disabled while `on` lives.
+            let on = unsafe { PinnedCpu::assume() };
+            (g.cpu(), on.cpu())
+        };
+        assert_eq!(by_get_cpu, by_tp);
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use core::{
 };
 use kernel::prelude::*;
 
-use crate::{glue::KvmVcpu, vcpu::Vcpu, Provider};
+use crate::{glue::KvmVcpu, percpu::PinnedCpu, vcpu::Vcpu, Provider};
 
 /// The registered provider, or null.
 ///
@@ -53,7 +53,11 @@ pub(crate) fn provider() -> Option<&'static Provider> {
 #[no_mangle]
 pub(crate) extern "C" fn kvm_riscv_aia_rs_enable() {
     if let Some(p) = provider() {
-        p.hgei.enable();
+        // SAFETY: kvm.ko calls @enable and @disable on the CPU concerned with
+        // preemption disabled (`struct kvm_riscv_aia_ops`), for
+        // the whole callback.
+        let on = unsafe { PinnedCpu::assume() };
+        p.hgei.enable(&on);
     }
 }
 
@@ -61,7 +65,11 @@ pub(crate) extern "C" fn kvm_riscv_aia_rs_enable() {
 #[no_mangle]
 pub(crate) extern "C" fn kvm_riscv_aia_rs_disable() {
     if let Some(p) = provider() {
-        p.hgei.disable();
+        // SAFETY: kvm.ko calls @enable and @disable on the CPU concerned with
+        // preemption disabled (`struct kvm_riscv_aia_ops`), for
+        // the whole callback.
+        let on = unsafe { PinnedCpu::assume() };
+        p.hgei.disable(&on);
     }
 }
 
@@ -69,7 +77,11 @@ pub(crate) extern "C" fn kvm_riscv_aia_rs_disable() {
 #[no_mangle]
 pub(crate) extern "C" fn kvm_riscv_aia_rs_pm_enter() {
     if let Some(p) = provider() {
-        p.hgei.pm_enter();
+        // SAFETY: kvm.ko calls @pm_enter and @pm_exit with interrupts
+        // disabled, from the CPU PM notifier (`struct kvm_riscv_aia_ops`), for
+        // the whole callback.
+        let on = unsafe { PinnedCpu::assume() };
+        p.hgei.pm_enter(&on);
     }
 }
 
@@ -77,7 +89,11 @@ pub(crate) extern "C" fn kvm_riscv_aia_rs_pm_enter() {
 #[no_mangle]
 pub(crate) extern "C" fn kvm_riscv_aia_rs_pm_exit() {
     if let Some(p) = provider() {
-        p.hgei.pm_exit();
+        // SAFETY: kvm.ko calls @pm_enter and @pm_exit with interrupts
+        // disabled, from the CPU PM notifier (`struct kvm_riscv_aia_ops`), for
+        // the whole callback.
+        let on = unsafe { PinnedCpu::assume() };
+        p.hgei.pm_exit(&on);
     }
 }
 

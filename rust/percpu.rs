@@ -19,6 +19,19 @@ use pin_init::PinInit;
 
 use crate::glue;
 
+/// Something that keeps the current task on one CPU and knows which:
+/// [`CpuGuard`] (it disables preemption itself) or [`PinnedCpu`] (the
+/// caller's context already does).
+///
+/// # Safety
+///
+/// For as long as a value lives, the current task does not migrate and
+/// [`OnCpu::cpu`] returns the CPU it runs on.
+pub(crate) unsafe trait OnCpu {
+    /// The current CPU.
+    fn cpu(&self) -> u32;
+}
+
 /// A CPU on which preemption is disabled for the lifetime of the guard
 /// (`get_cpu()` / `put_cpu()`).
 ///
@@ -41,9 +54,11 @@ impl CpuGuard {
             _not_send: PhantomData,
         }
     }
+}
 
-    /// The current CPU.
-    pub(crate) fn cpu(&self) -> u32 {
+// SAFETY: preemption is disabled while the guard lives (type invariant).
+unsafe impl OnCpu for CpuGuard {
+    fn cpu(&self) -> u32 {
         self.cpu
     }
 }
@@ -51,6 +66,46 @@ impl CpuGuard {
 impl Drop for CpuGuard {
     fn drop(&mut self) {
         glue::put_cpu();
+    }
+}
+
+/// The current CPU of a caller that already runs with preemption (or
+/// interrupts) disabled, as kvm.ko calls the provider's `enable`,
+/// `disable` and CPU PM callbacks: what C's `this_cpu_ptr()` relies on,
+/// without [`CpuGuard`]'s preemption count update.
+///
+/// # Invariants
+///
+/// The current task does not migrate while the value lives, so `cpu` is
+/// the CPU it runs on.
+pub(crate) struct PinnedCpu {
+    cpu: u32,
+    /// Not `Send`: it describes the CPU of the task that made it.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl PinnedCpu {
+    /// The current CPU (`smp_processor_id()`).
+    ///
+    /// # Safety
+    ///
+    /// Preemption or interrupts are disabled, and stay so for as long as
+    /// the value lives.
+    #[inline(always)]
+    pub(crate) unsafe fn assume() -> Self {
+        // INVARIANT: the caller keeps the task on this CPU.
+        Self {
+            cpu: glue::raw_smp_processor_id(),
+            _not_send: PhantomData,
+        }
+    }
+}
+
+// SAFETY: the task does not migrate while the value lives (type invariant).
+unsafe impl OnCpu for PinnedCpu {
+    #[inline(always)]
+    fn cpu(&self) -> u32 {
+        self.cpu
     }
 }
 
@@ -125,7 +180,8 @@ impl<T> PerCpu<T> {
     }
 
     /// The `T` of the CPU `guard` pins us to.
-    pub(crate) fn this_cpu<'a>(&'a self, guard: &'a CpuGuard) -> &'a T {
+    #[inline(always)]
+    pub(crate) fn this_cpu<'a, G: OnCpu>(&'a self, guard: &'a G) -> &'a T {
         // SAFETY: the current CPU is online, hence possible; by the type
         // invariants its slot holds an initialised `T` living as long as
         // `self`.

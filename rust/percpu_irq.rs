@@ -30,6 +30,8 @@ pub(crate) trait PerCpuIrqHandler: Sync {
 /// data.as_raw())` and is freed only in `drop`, before `data` is.
 pub(crate) struct PerCpuIrq<T: PerCpuIrqHandler> {
     irq: u32,
+    /// `irq_get_trigger_type(irq)`, fixed once the interrupt is mapped.
+    trigger: u32,
     // Dropped after `drop()` has freed the interrupt.
     data: PerCpu<T>,
 }
@@ -70,7 +72,11 @@ impl<T: PerCpuIrqHandler> PerCpuIrq<T> {
             return Err(Error::from_errno(rc));
         }
         // INVARIANT: requested above with `data`'s cookie.
-        Ok(Self { irq, data })
+        Ok(Self {
+            irq,
+            trigger: glue::irq_get_trigger_type(irq),
+            data,
+        })
     }
 
     /// The per-CPU data.
@@ -81,7 +87,7 @@ impl<T: PerCpuIrqHandler> PerCpuIrq<T> {
     /// Enables the interrupt on the current CPU with its configured trigger
     /// type (`enable_percpu_irq(irq, irq_get_trigger_type(irq))`).
     pub(crate) fn enable_this_cpu(&self) {
-        glue::enable_percpu_irq(self.irq);
+        glue::enable_percpu_irq(self.irq, self.trigger);
     }
 
     /// Disables the interrupt on the current CPU (`disable_percpu_irq()`).
