@@ -428,6 +428,13 @@ impl ImsicConfig {
     /// range: what [`imsic_local`] returns, read in place.
     #[inline(always)]
     pub(crate) fn local(self, cpu: u32) -> Option<ImsicLocal> {
+        self.local_ref(cpu).map(ImsicLocalRef::read)
+    }
+
+    /// Where [`ImsicConfig::local`] reads `cpu`'s files
+    /// (`per_cpu_ptr(gc->local, cpu)`), or `None` for a CPU out of range.
+    #[inline(always)]
+    pub(crate) fn local_ref(self, cpu: u32) -> Option<ImsicLocalRef> {
         if cpu >= nr_cpu_ids() {
             return None;
         }
@@ -435,16 +442,34 @@ impl ImsicConfig {
         // `local` field, a `__percpu` pointer, is at `IMSIC_GC_LOCAL`.
         let local =
             unsafe { field::<_, *mut c_void>(self.0.as_ptr(), offsets::IMSIC_GC_LOCAL).read() };
-        let lc = per_cpu_ptr(local, cpu);
-        // SAFETY: `cpu` is below `nr_cpu_ids`, so `lc` is its slot of the
-        // driver's per-CPU `struct imsic_local_config`, filled at boot and
-        // never changed; the fields are at the offsets offsets.c gives.
+        // INVARIANT: `cpu` is below `nr_cpu_ids`, so this is its slot of the
+        // driver's per-CPU `struct imsic_local_config`.
+        NonNull::new(per_cpu_ptr(local, cpu)).map(ImsicLocalRef)
+    }
+}
+
+/// One CPU's `struct imsic_local_config` in the IMSIC driver's per-CPU area.
+///
+/// # Invariants
+///
+/// Points to a slot the driver filled at boot and never changes or frees.
+#[derive(Clone, Copy)]
+pub(crate) struct ImsicLocalRef(NonNull<c_void>);
+
+impl ImsicLocalRef {
+    /// Its fields, at the offsets offsets.c gives.
+    #[inline(always)]
+    pub(crate) fn read(self) -> ImsicLocal {
+        let lc = self.0.as_ptr();
+        // SAFETY: a live, never-changing `struct imsic_local_config` (type
+        // invariant), with fields of these types at these offsets
+        // (`static_assert`s in offsets.c).
         unsafe {
-            Some(ImsicLocal {
+            ImsicLocal {
                 msi_pa: field::<_, u64>(lc, offsets::IMSIC_LC_MSI_PA).read(),
                 msi_va: field::<_, *mut c_void>(lc, offsets::IMSIC_LC_MSI_VA).read(),
                 nr_guest_files: field::<_, u32>(lc, offsets::IMSIC_LC_NR_GUEST_FILES).read(),
-            })
+            }
         }
     }
 }

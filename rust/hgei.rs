@@ -367,13 +367,17 @@ impl Hgei {
     pub(crate) fn alloc(&self, cpu: i32, owner: NonNull<KvmVcpu>) -> Result<Line> {
         let cpu = u32::try_from(cpu).map_err(|_| ENODEV)?;
         let hc = self.cpus().get(cpu).ok_or(ENODEV)?;
+        // Where the hart's files are described, found before the lock is
+        // taken (it does not depend on the line), so that less is live
+        // across the lock calls.
+        let lc = self.imsic.and_then(|gc| gc.local_ref(cpu));
         let hgei = hc
             .ctrl
             .lock_irqsave()
             .ctrl
             .alloc(Owner(owner))
             .map_err(|e| Error::from_errno(e.to_errno()))?;
-        Ok(self.guest_file(cpu, hgei))
+        Ok(guest_file_of(lc.map(glue::ImsicLocalRef::read), hgei))
     }
 
     /// `kvm_riscv_aia_free_hgei()`: gives `hgei` of `cpu` back.
