@@ -8,18 +8,26 @@
 # (and on exit).  Uses the warm cache of make check (kernels built).
 #
 # usage: tools/mutation-check.sh [NAME...]   (default: all)
+#        tools/mutation-check.sh --sites      (only check that every
+#            mutation site occurs exactly once in the sources; lint runs it)
 # Prints one TAP line per mutation and "N passed, N failed" (a passed line
 # is a mutation that was caught).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib.sh"
 repo=$(cd "$here/.." && pwd)
+sites_only=0
+if [ "${1:-}" = --sites ]; then
+	sites_only=1
+	shift
+else
+	. "$here/lib.sh"
+fi
 
 # Never plant bugs in the working tree: run from a throw-away worktree of
 # HEAD (tools/in-root.sh binds the tree it is run from).  Do not run this
 # while make check runs: both use the cache's module build directory.
-if [ -z "${KAIA_MUTATION_TREE:-}" ]; then
+if [ $sites_only = 0 ] && [ -z "${KAIA_MUTATION_TREE:-}" ]; then
 	wt=$(mktemp -d /tmp/kaia-mutants.XXXXXX)
 	git -C "$repo" worktree add -q --detach "$wt" HEAD || exit 1
 	KAIA_MUTATION_TREE=1 bash "$wt/tools/mutation-check.sh" "$@"
@@ -31,8 +39,6 @@ if [ -z "${KAIA_MUTATION_TREE:-}" ]; then
 fi
 cd "$repo"
 inroot() { bash "$here/in-root.sh" "$@"; }
-logs=$KVM_AIA_CACHE/work/logs/mutations
-mkdir -p "$logs"
 
 M_name=() M_file=() M_jobs=() M_orig=() M_new=()
 # add NAME FILE JOBS ORIGINAL MUTATED: JOBS are run-qemu.sh arguments,
@@ -40,13 +46,13 @@ M_name=() M_file=() M_jobs=() M_orig=() M_new=()
 add() { M_name+=("$1") M_file+=("$2") M_jobs+=("$3") M_orig+=("$4") M_new+=("$5"); }
 
 add pm_exit_noop rust/hgei.rs "pm -I" \
-'    pub(crate) fn pm_exit(&self) {
-        let guard' \
-'    pub(crate) fn pm_exit(&self) {
+'    pub(crate) fn pm_exit(&self, on: &PinnedCpu) {
+        let hc' \
+'    pub(crate) fn pm_exit(&self, on: &PinnedCpu) {
         if true {
             return;
         }
-        let guard'
+        let hc'
 add guest_file_pa_line1 rust/hgei.rs "check -a kaia.only=aia_ipi;vmm -a kaia.vmm_tmo=60" \
 'pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),' \
 'pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, 1)),'
@@ -82,6 +88,30 @@ add has_interrupts_false rust/vcpu.rs "check -a kaia.only=aia_wakeup" \
 add hgeie_probe_one_more rust/hgei.rs "check -a kaia.only=aia_exhaustion" \
 '            probe::nr_hgei_from_hgeie(readback),' \
 '            probe::nr_hgei_from_hgeie(readback) + 1,'
+
+# The in-place reads of the hot paths (offsets from glue/offsets.c).
+add tp_cpu_wrong rust/glue.rs "check -a kaia.only=aia_ipi" \
+'    unsafe { (task.wrapping_add(offsets::TASK_TI_CPU) as *const u32).read() }' \
+'    unsafe { (task.wrapping_add(offsets::TASK_TI_CPU) as *const u32).read() ^ 1 }'
+add imsic_va_from_pa_field rust/glue.rs "check -a kaia.only=aia_ipi" \
+'                msi_va: field::<_, *mut c_void>(lc, offsets::IMSIC_LC_MSI_VA).read(),' \
+'                msi_va: field::<_, *mut c_void>(lc, offsets::IMSIC_LC_MSI_PA).read(),'
+
+if [ $sites_only = 1 ]; then
+	bad=0
+	for i in "${!M_name[@]}"; do
+		n=$(python3 -c 'import sys; print(open(sys.argv[1]).read().count(sys.argv[2]))' \
+			"${M_file[i]}" "${M_orig[i]}")
+		if [ "$n" != 1 ]; then
+			echo "mutation ${M_name[i]}: its site occurs $n times in ${M_file[i]} (must be 1)"
+			bad=1
+		fi
+	done
+	exit $bad
+fi
+
+logs=$KVM_AIA_CACHE/work/logs/mutations
+mkdir -p "$logs"
 
 restore() { git checkout -q -- rust/; }
 trap restore EXIT

@@ -6,6 +6,7 @@
 #     patch series (as patches)
 #   - rustfmt --check on the module's Rust sources with the kernel's config
 #   - a parse (bash -n) of every shell script, the guest's included
+#   - every mutation site of tools/mutation-check.sh occurs exactly once
 . /kaia/src/tools/kenv.sh
 
 src=$(src_dir stock)
@@ -42,6 +43,8 @@ for f in tools/*.sh tools/inner/*.sh tools/tests/*.sh selftests/guest/*.sh \
 	[ -e "$f" ] || continue
 	bash -n "$f" || { echo "$f: shell syntax error"; rc=1; }
 done
+# Every planted bug of tools/mutation-check.sh still has its site.
+bash tools/mutation-check.sh --sites || rc=1
 find rust -name '*.rs' -not -path 'rust/aia_core/target/*' -print0 |
 	xargs -0 rustfmt --check --edition 2021 --config-path "$src/.rustfmt.toml" || rc=1
 exit $rc
