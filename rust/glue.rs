@@ -128,15 +128,20 @@ pub(crate) fn nr_cpu_ids() -> u32 {
     unsafe { core::ptr::addr_of!(bindings::nr_cpu_ids).read() }
 }
 
-/// `cpu_possible(cpu)`, false for `cpu >= nr_cpu_ids`.
+/// `cpu_possible(cpu)`, false for any `cpu` out of range.
+///
+/// A possible CPU is below `nr_cpu_ids` (the highest possible CPU plus one,
+/// `setup_nr_cpu_ids()`), so only the mask is read: one bound check against
+/// the constant `NR_CPUS`, which also bounds the mask's words and
+/// `__per_cpu_offset[]`, and one bit test.
 #[inline(always)]
 pub(crate) fn cpu_possible(cpu: u32) -> bool {
     const BITS: u32 = c_ulong::BITS;
-    if cpu >= nr_cpu_ids() {
+    if cpu >= bindings::NR_CPUS {
         return false;
     }
     // SAFETY: `__cpu_possible_mask` is set at boot, before any module
-    // loads, and has a bit for every CPU below `nr_cpu_ids`.
+    // loads; it has `NR_CPUS` bits, none set at or above `nr_cpu_ids`.
     let bits = unsafe { &*core::ptr::addr_of!(bindings::__cpu_possible_mask.bits) };
     bits.get((cpu / BITS) as usize)
         .is_some_and(|w| w & (1 << (cpu % BITS)) != 0)
@@ -432,18 +437,19 @@ impl ImsicConfig {
     }
 
     /// Where [`ImsicConfig::local`] reads `cpu`'s files
-    /// (`per_cpu_ptr(gc->local, cpu)`), or `None` for a CPU out of range.
+    /// (`per_cpu_ptr(gc->local, cpu)`), or `None` for a CPU that is not
+    /// possible (its slot of a per-CPU area does not exist).
     #[inline(always)]
     pub(crate) fn local_ref(self, cpu: u32) -> Option<ImsicLocalRef> {
-        if cpu >= nr_cpu_ids() {
+        if !cpu_possible(cpu) {
             return None;
         }
         // SAFETY: `self.0` is the live global config (type invariant), whose
         // `local` field, a `__percpu` pointer, is at `IMSIC_GC_LOCAL`.
         let local =
             unsafe { field::<_, *mut c_void>(self.0.as_ptr(), offsets::IMSIC_GC_LOCAL).read() };
-        // INVARIANT: `cpu` is below `nr_cpu_ids`, so this is its slot of the
-        // driver's per-CPU `struct imsic_local_config`.
+        // INVARIANT: `cpu` is possible, so this is its slot of the driver's
+        // per-CPU `struct imsic_local_config`.
         NonNull::new(per_cpu_ptr(local, cpu)).map(ImsicLocalRef)
     }
 }

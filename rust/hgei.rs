@@ -31,7 +31,11 @@ use kernel::{
 use crate::{
     csr,
     glue::{self, KvmVcpu},
-    logic::{geometry, hgei::HgeiControl, iprio, probe},
+    logic::{
+        geometry,
+        hgei::{HgeiControl, HgeiError},
+        iprio, probe,
+    },
     percpu::{OnCpu, PerCpu, PinnedCpu},
     percpu_irq::{PerCpuIrq, PerCpuIrqHandler},
     raw_spinlock::RawSpinLockIrq,
@@ -74,8 +78,25 @@ pub(crate) struct HgeiState {
     pub(crate) pm_enters: u64,
 }
 
-/// One hart's HGEI control (`struct aia_hgei_control`).
+/// The kernel error for `e`, the errno of [`HgeiError::to_errno`] as a
+/// constant (`Error::from_errno()` is an out-of-line call that re-checks
+/// its argument).  The KUnit case `hgei_error_matches_errno` checks that the
+/// two agree.
+impl From<HgeiError> for Error {
+    #[inline(always)]
+    fn from(e: HgeiError) -> Self {
+        match e {
+            HgeiError::NoFreeLine => ENOENT,
+            HgeiError::OutOfRange | HgeiError::NotAllocated => EINVAL,
+            HgeiError::Busy => EBUSY,
+        }
+    }
+}
+
+/// One hart's HGEI control (`struct aia_hgei_control`), its lock first as
+/// there, so that the hart's control and its lock share one address.
 #[pin_data]
+#[repr(C)]
 pub(crate) struct HgeiCpu {
     #[pin]
     pub(crate) ctrl: RawSpinLockIrq<HgeiState>,
@@ -142,16 +163,23 @@ pub(crate) struct Hgei {
 /// Line `hgei` of the hart whose IMSIC files are `lc`, with its guest
 /// file's addresses: `msi_va`/`msi_pa` of the hart plus `hgei` pages
 /// (`kvm_riscv_aia_alloc_hgei()`).
+///
+/// The sums cannot wrap: `hgei` is at most the hart's `nr_hgei`, which
+/// `enable` clamps to its number of guest files, so the page lies inside the
+/// hart's IMSIC region, which the driver mapped at both addresses.  (KUnit
+/// `alloc_free_this_cpu` checks the address against the overflow-checked
+/// [`geometry::guest_file_pa`].)
 fn guest_file_of(lc: Option<glue::ImsicLocal>, hgei: u32) -> Line {
-    let off = geometry::guest_file_offset(hgei);
-    Line {
-        hgei,
-        va: lc.zip(off).and_then(|(l, off)| {
-            let off = usize::try_from(off).ok()?;
-            Some(l.msi_va.cast::<u8>().wrapping_add(off).cast::<c_void>())
-        }),
-        pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),
-    }
+    let (va, pa) = match (lc, geometry::guest_file_offset(hgei)) {
+        (Some(l), Some(off)) => (
+            usize::try_from(off)
+                .ok()
+                .map(|off| l.msi_va.wrapping_byte_add(off)),
+            Some(l.msi_pa.wrapping_add(off)),
+        ),
+        _ => (None, None),
+    };
+    Line { hgei, va, pa }
 }
 
 impl Hgei {
@@ -371,13 +399,11 @@ impl Hgei {
         // taken (it does not depend on the line), so that less is live
         // across the lock calls.
         let lc = self.imsic.and_then(|gc| gc.local_ref(cpu));
-        let hgei = hc
-            .ctrl
-            .lock_irqsave()
-            .ctrl
-            .alloc(Owner(owner))
-            .map_err(|e| Error::from_errno(e.to_errno()))?;
-        Ok(guest_file_of(lc.map(glue::ImsicLocalRef::read), hgei))
+        // The guard is dropped at the end of this statement: nothing but
+        // the allocation runs under the lock, so the saved interrupt state
+        // need not live across another call.
+        let hgei = hc.ctrl.lock_irqsave().ctrl.alloc(Owner(owner));
+        Ok(guest_file_of(lc.map(glue::ImsicLocalRef::read), hgei?))
     }
 
     /// `kvm_riscv_aia_free_hgei()`: gives `hgei` of `cpu` back.
@@ -391,13 +417,12 @@ impl Hgei {
         let cpu = u32::try_from(cpu).map_err(|_| EINVAL)?;
         let hc = self.cpus().get(cpu).ok_or(EINVAL)?;
         let mut st = hc.ctrl.lock_irqsave();
-        match st.ctrl.free(hgei) {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                st.bad_frees += 1;
-                Err(Error::from_errno(e.to_errno()))
-            }
+        let freed = st.ctrl.free(hgei);
+        if freed.is_err() {
+            st.bad_frees += 1;
         }
+        drop(st);
+        freed.map(drop).map_err(Error::from)
     }
 }
 

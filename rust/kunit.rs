@@ -30,9 +30,50 @@ mod tests {
             }
         }
         assert!(p.get(glue::nr_cpu_ids()).is_none());
+        assert!(p.get(kernel::bindings::NR_CPUS).is_none());
         assert!(p.get(u32::MAX).is_none());
         let g = CpuGuard::new();
         assert_eq!(*p.this_cpu(&g), g.cpu().wrapping_mul(3));
+        Ok(())
+    }
+
+    /// The inline `cpu_possible()`, which reads only the mask, agrees with
+    /// C's `cpumask_test_cpu(cpu, cpu_possible_mask)` for every CPU number
+    /// the kernel knows (`CpuId`: below `nr_cpu_ids`) and is false at and
+    /// above `nr_cpu_ids`, up to `NR_CPUS` and beyond.
+    #[test]
+    fn cpu_possible_matches_c() -> Result {
+        // SAFETY: `__cpu_possible_mask` is a valid cpumask for the kernel's
+        // lifetime; it is only read here.
+        let possible = unsafe {
+            kernel::cpumask::Cpumask::from_raw(core::ptr::addr_of!(
+                kernel::bindings::__cpu_possible_mask
+            ))
+        };
+        let nr = glue::nr_cpu_ids();
+        let mut seen = 0;
+        for cpu in 0..=kernel::bindings::NR_CPUS {
+            match kernel::cpu::CpuId::from_u32(cpu) {
+                Some(id) => {
+                    assert_eq!(glue::cpu_possible(cpu), possible.test(id));
+                    seen += u32::from(glue::cpu_possible(cpu));
+                }
+                None => assert!(cpu >= nr && !glue::cpu_possible(cpu)),
+            }
+        }
+        assert!(!glue::cpu_possible(u32::MAX));
+        assert_eq!(seen, possible.weight());
+        Ok(())
+    }
+
+    /// The constant errors of the hot paths are the errnos of the pure
+    /// logic (`HgeiError::to_errno`).
+    #[test]
+    fn hgei_error_matches_errno() -> Result {
+        use crate::logic::hgei::HgeiError::*;
+        for e in [NoFreeLine, OutOfRange, NotAllocated, Busy] {
+            assert_eq!(Error::from(e).to_errno(), e.to_errno());
+        }
         Ok(())
     }
 

@@ -171,7 +171,7 @@ impl<T> PerCpu<T> {
 
     /// The `T` of `cpu`, or `None` if `cpu` is not a possible CPU.
     pub(crate) fn get(&self, cpu: u32) -> Option<&T> {
-        if cpu >= glue::nr_cpu_ids() || !glue::cpu_possible(cpu) {
+        if !glue::cpu_possible(cpu) {
             return None;
         }
         // SAFETY: by the type invariants a possible CPU's slot holds an

@@ -17,11 +17,15 @@ use crate::glue;
 /// Data protected by a `raw_spinlock_t`, locked with
 /// `raw_spin_lock_irqsave()`.
 ///
+/// The lock comes first (`#[repr(C)]`), as in C structures that embed one,
+/// so that a pointer to the whole is also the lock's.
+///
 /// # Invariants
 ///
 /// `lock` was initialised by `raw_spin_lock_init()` and `data` is only
 /// accessed through a [`RawSpinLockIrqGuard`], i.e. with `lock` held.
 #[pin_data]
+#[repr(C)]
 pub(crate) struct RawSpinLockIrq<T> {
     #[pin]
     lock: Opaque<bindings::raw_spinlock>,

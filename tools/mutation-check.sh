@@ -54,8 +54,8 @@ add pm_exit_noop rust/hgei.rs "pm -I" \
         }
         let hc'
 add guest_file_pa_line1 rust/hgei.rs "check -a kaia.only=aia_ipi;vmm -a kaia.vmm_tmo=60" \
-'pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, hgei)),' \
-'pa: lc.and_then(|l| geometry::guest_file_pa(l.msi_pa, 1)),'
+'            Some(l.msi_pa.wrapping_add(off)),' \
+'            Some(l.msi_pa.wrapping_add(0x1000)),'
 add sgei_no_kick rust/hgei.rs "check -a kaia.only=aia_wakeup,aia_ipi" \
 '            unsafe { glue::vcpu_kick(owner.as_ptr()) };
         }
@@ -74,8 +74,8 @@ add shutdown_releases_files rust/hgei.rs "check -a kaia.only=aia_attrs" \
 '        if glue::irqs_disabled() {' \
 '        if false && glue::irqs_disabled() {'
 add free_never_frees rust/hgei.rs "check -a kaia.only=aia_exhaustion,aia_migration" \
-'        match st.ctrl.free(hgei) {' \
-'        match Ok::<(), crate::logic::hgei::HgeiError>(()) {'
+'        let freed = st.ctrl.free(hgei);' \
+'        let freed = Ok::<(), HgeiError>(());'
 add update_hvip_ignores_vseip rust/vcpu.rs "check -a kaia.only=aia_delivery" \
 'csr::ncsr_write::<{ csr::HVICTL }>(iprio::hvictl_for_hvip(hvip));' \
 'csr::ncsr_write::<{ csr::HVICTL }>(iprio::hvictl_for_hvip(hvip & 0));'

@@ -279,15 +279,17 @@ impl<O: Copy + PartialEq> HgeiControl<O> {
     /// ignores both silently; here too nothing changes.
     pub fn free(&mut self, hgei: i32) -> Result<O, HgeiError> {
         let line = u32::try_from(hgei).map_err(|_| HgeiError::OutOfRange)?;
+        // The slot first: finding it bounds `line` below 64, which the
+        // compiler then knows for the shifts below.
+        let slot = Self::slot_index(line)
+            .and_then(|i| self.owners.get_mut(i))
+            .ok_or(HgeiError::OutOfRange)?;
         if line == 0 || line > self.nr_hgei {
             return Err(HgeiError::OutOfRange);
         }
         if self.free_bitmap & bit(line) != 0 {
             return Err(HgeiError::NotAllocated);
         }
-        let slot = Self::slot_index(line)
-            .and_then(|i| self.owners.get_mut(i))
-            .ok_or(HgeiError::OutOfRange)?;
         // By the invariants an in-range line with a clear bit is owned; if it
         // were not, `take()` leaves `None` and nothing changes.
         let owner = slot.take().ok_or(HgeiError::NotAllocated)?;
