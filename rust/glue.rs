@@ -17,7 +17,7 @@ use core::{
 };
 use kernel::{bindings, sync::atomic::Atomic};
 
-use crate::{csr, logic::geometry};
+use crate::{csr, logic::geometry, percpu::PossibleCpu};
 
 /// `struct kvm_vcpu`, opaque to Rust.
 #[repr(C)]
@@ -433,17 +433,16 @@ impl ImsicConfig {
     /// range: what [`imsic_local`] returns, read in place.
     #[inline(always)]
     pub(crate) fn local(self, cpu: u32) -> Option<ImsicLocal> {
-        self.local_ref(cpu).map(ImsicLocalRef::read)
+        PossibleCpu::new(cpu)
+            .and_then(|cpu| self.local_ref(cpu))
+            .map(ImsicLocalRef::read)
     }
 
-    /// Where [`ImsicConfig::local`] reads `cpu`'s files
-    /// (`per_cpu_ptr(gc->local, cpu)`), or `None` for a CPU that is not
-    /// possible (its slot of a per-CPU area does not exist).
+    /// Where [`ImsicConfig::local`] reads a possible CPU's files
+    /// (`per_cpu_ptr(gc->local, cpu)`; only possible CPUs have a slot).
     #[inline(always)]
-    pub(crate) fn local_ref(self, cpu: u32) -> Option<ImsicLocalRef> {
-        if !cpu_possible(cpu) {
-            return None;
-        }
+    pub(crate) fn local_ref(self, cpu: PossibleCpu) -> Option<ImsicLocalRef> {
+        let cpu = cpu.as_u32();
         // SAFETY: `self.0` is the live global config (type invariant), whose
         // `local` field, a `__percpu` pointer, is at `IMSIC_GC_LOCAL`.
         let local =

@@ -36,7 +36,7 @@ use crate::{
         hgei::{HgeiControl, HgeiError},
         iprio, probe,
     },
-    percpu::{OnCpu, PerCpu, PinnedCpu},
+    percpu::{OnCpu, PerCpu, PinnedCpu, PossibleCpu},
     percpu_irq::{PerCpuIrq, PerCpuIrqHandler},
     raw_spinlock::RawSpinLockIrq,
 };
@@ -248,7 +248,10 @@ impl Hgei {
             csr::write::<{ csr::HGEIE }>(0);
             // Usable lines: the minimum of the HGEIE width and the hart's
             // IMSIC guest files.
-            let imsic = self.imsic_local(cpu);
+            let imsic = self
+                .imsic
+                .and_then(|gc| gc.local_ref(PossibleCpu::this(on)))
+                .map(glue::ImsicLocalRef::read);
             let mut nr_hgei = probe::clamp_nr_hgei(
                 probe::nr_hgei_from_hgeie(readback),
                 imsic.map(|l| l.nr_guest_files),
@@ -393,8 +396,12 @@ impl Hgei {
     /// not save registers twice.
     #[inline(always)]
     pub(crate) fn alloc(&self, cpu: i32, owner: NonNull<KvmVcpu>) -> Result<Line> {
-        let cpu = u32::try_from(cpu).map_err(|_| ENODEV)?;
-        let hc = self.cpus().get(cpu).ok_or(ENODEV)?;
+        let cpus = self.cpus();
+        let cpu = u32::try_from(cpu)
+            .ok()
+            .and_then(|cpu| cpus.possible(cpu))
+            .ok_or(ENODEV)?;
+        let hc = cpus.at(cpu);
         // Where the hart's files are described, found before the lock is
         // taken (it does not depend on the line), so that less is live
         // across the lock calls.

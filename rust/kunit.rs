@@ -15,7 +15,7 @@ mod tests {
         glue::{self, KvmVcpu},
         logic::{geometry, probe},
         ops,
-        percpu::{CpuGuard, OnCpu, PerCpu, PinnedCpu},
+        percpu::{CpuGuard, OnCpu, PerCpu, PinnedCpu, PossibleCpu},
         raw_spinlock::RawSpinLockIrq,
     };
 
@@ -29,11 +29,17 @@ mod tests {
                 assert_eq!(p.get(cpu).copied(), Some(cpu.wrapping_mul(3)));
             }
         }
+        // The check without the mask (CPUs below the dense bound) says
+        // what the mask says, for every CPU number.
+        for cpu in Iterator::chain(0..=kernel::bindings::NR_CPUS, [u32::MAX]) {
+            assert_eq!(p.possible(cpu).is_some(), glue::cpu_possible(cpu));
+            assert_eq!(p.get(cpu).is_some(), glue::cpu_possible(cpu));
+        }
         assert!(p.get(glue::nr_cpu_ids()).is_none());
-        assert!(p.get(kernel::bindings::NR_CPUS).is_none());
-        assert!(p.get(u32::MAX).is_none());
         let g = CpuGuard::new();
         assert_eq!(*p.this_cpu(&g), g.cpu().wrapping_mul(3));
+        assert_eq!(PossibleCpu::this(&g).as_u32(), g.cpu());
+        assert_eq!(*p.at(PossibleCpu::this(&g)), g.cpu().wrapping_mul(3));
         Ok(())
     }
 

@@ -14,7 +14,7 @@
 //! [`RawSpinLockIrq`]: crate::raw_spinlock::RawSpinLockIrq
 
 use core::{ffi::c_void, marker::PhantomData, ptr::NonNull};
-use kernel::prelude::*;
+use kernel::{bindings, prelude::*};
 use pin_init::PinInit;
 
 use crate::glue;
@@ -109,6 +109,43 @@ unsafe impl OnCpu for PinnedCpu {
     }
 }
 
+/// A possible CPU (`cpu_possible(cpu)`): one whose slots of per-CPU areas
+/// exist.  The possible mask is fixed at boot, so the number stays valid.
+///
+/// # Invariants
+///
+/// `self.0` is in `cpu_possible_mask`, hence below `nr_cpu_ids` and
+/// `NR_CPUS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PossibleCpu(u32);
+
+impl PossibleCpu {
+    /// `cpu`, if the possible mask has it.
+    #[inline(always)]
+    pub(crate) fn new(cpu: u32) -> Option<Self> {
+        // INVARIANT: just checked.
+        glue::cpu_possible(cpu).then_some(Self(cpu))
+    }
+
+    /// The CPU `guard` keeps us on, without reading the mask.
+    #[inline(always)]
+    pub(crate) fn this<G: OnCpu>(guard: &G) -> Self {
+        // INVARIANT: the current CPU is online, hence possible.
+        Self(guard.cpu())
+    }
+
+    /// The CPU number.
+    #[inline(always)]
+    pub(crate) fn as_u32(self) -> u32 {
+        let cpu = self.0;
+        // SAFETY: a possible CPU is below `NR_CPUS` (type invariant).  Said
+        // so that the compiler drops the bound checks of arrays of
+        // `NR_CPUS` entries (`__per_cpu_offset[]`) indexed with it.
+        unsafe { core::hint::assert_unchecked(cpu < bindings::NR_CPUS) };
+        cpu
+    }
+}
+
 /// One `T` for every possible CPU, allocated with `alloc_percpu()`.
 ///
 /// # Invariants
@@ -117,8 +154,16 @@ unsafe impl OnCpu for PinnedCpu {
 ///   and is freed only in `drop`.
 /// - For every possible CPU, `per_cpu_ptr(ptr, cpu)` points to an
 ///   initialised `T` that is never moved (it is pinned) until `drop`.
+/// - Every CPU below `nr_dense` is possible (so `nr_dense <= nr_cpu_ids
+///   <= NR_CPUS`).
 pub(crate) struct PerCpu<T> {
     ptr: NonNull<c_void>,
+    /// How many CPUs from 0 up are all possible.  The possible mask is
+    /// fixed at boot, and RISC-V numbers its harts densely from 0
+    /// (`of_parse_and_init_cpus()`), so this is `nr_cpu_ids` there and
+    /// [`PerCpu::get`] checks a CPU against it instead of reading the mask,
+    /// at the same cost whatever `NR_CPUS` is.
+    nr_dense: u32,
     _p: PhantomData<T>,
 }
 
@@ -161,22 +206,41 @@ impl<T> PerCpu<T> {
                 return Err(e.into());
             }
         }
+        let mut nr_dense = 0;
+        while nr_dense < nr && glue::cpu_possible(nr_dense) {
+            nr_dense += 1;
+        }
         // INVARIANT: allocated by `alloc_percpu`, every possible CPU's slot
-        // initialised in place.
+        // initialised in place; CPUs `0..nr_dense` were just seen possible.
         Ok(Self {
             ptr,
+            nr_dense,
             _p: PhantomData,
         })
     }
 
-    /// The `T` of `cpu`, or `None` if `cpu` is not a possible CPU.
-    pub(crate) fn get(&self, cpu: u32) -> Option<&T> {
-        if !glue::cpu_possible(cpu) {
-            return None;
+    /// `cpu` if it is possible: below `nr_dense` without reading the mask.
+    #[inline(always)]
+    pub(crate) fn possible(&self, cpu: u32) -> Option<PossibleCpu> {
+        if cpu < self.nr_dense {
+            // INVARIANT: CPUs below `nr_dense` are possible (type invariant).
+            return Some(PossibleCpu(cpu));
         }
+        PossibleCpu::new(cpu)
+    }
+
+    /// The `T` of a possible CPU.
+    #[inline(always)]
+    pub(crate) fn at(&self, cpu: PossibleCpu) -> &T {
         // SAFETY: by the type invariants a possible CPU's slot holds an
         // initialised `T` that lives as long as `self`.
-        Some(unsafe { &*glue::per_cpu_ptr(self.ptr.as_ptr(), cpu).cast::<T>() })
+        unsafe { &*glue::per_cpu_ptr(self.ptr.as_ptr(), cpu.as_u32()).cast::<T>() }
+    }
+
+    /// The `T` of `cpu`, or `None` if `cpu` is not a possible CPU.
+    #[inline(always)]
+    pub(crate) fn get(&self, cpu: u32) -> Option<&T> {
+        self.possible(cpu).map(|cpu| self.at(cpu))
     }
 
     /// The `T` of the CPU `guard` pins us to.
