@@ -96,6 +96,11 @@ add tp_cpu_wrong rust/glue.rs "check -a kaia.only=aia_ipi" \
 add imsic_va_from_pa_field rust/glue.rs "check -a kaia.only=aia_ipi" \
 '                msi_va: field::<_, *mut c_void>(lc, offsets::IMSIC_LC_MSI_VA).read(),' \
 '                msi_va: field::<_, *mut c_void>(lc, offsets::IMSIC_LC_MSI_PA).read(),'
+# The CPU check without the mask (PerCpu::possible): one past the dense
+# bound reaches a slot that does not exist.
+add percpu_dense_one_more rust/percpu.rs "check -a kaia.only=aia_ipi" \
+'        if cpu < self.nr_dense {' \
+'        if cpu <= self.nr_dense {'
 
 if [ $sites_only = 1 ]; then
 	bad=0

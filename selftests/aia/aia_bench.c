@@ -116,8 +116,16 @@ int main(int argc, char **argv)
 	bench_read(a, "aia_bench_cpu", &b);
 	TEST_ASSERT(b.cpu == cpu, "aia_bench_cpu ran on CPU %lld, not %d", b.cpu, cpu);
 	TEST_ASSERT(b.nr > 0 && !strcmp(b.key[0], "calibration"), "no calibration line");
-	/* instret counts every instruction of the loop, or nothing here is exact. */
-	TEST_ASSERT(b.min[0] == (unsigned long long)b.loop && b.max[0] == b.min[0],
+	/*
+	 * instret counts every instruction of the loop, or nothing here is
+	 * exact: on one hart every run counts the loop's length; on more,
+	 * the fewest must, and a run may count more (seen on hart 0 of a
+	 * 107-hart machine: one run of 16 counted 22243; the counter counts
+	 * every privilege mode, and M-mode runs whatever S-mode's interrupt
+	 * state): every figure is a minimum.
+	 */
+	TEST_ASSERT(b.min[0] == (unsigned long long)b.loop &&
+		    (b.max[0] == b.min[0] || aia_nr_cpus() > 1),
 		    "instret is not exact: a loop of %lld instructions counted %llu..%llu",
 		    b.loop, b.min[0], b.max[0]);
 	TEST_ASSERT(!b.alloc_error, "alloc_hgei on CPU %d failed: %lld", cpu, b.alloc_error);

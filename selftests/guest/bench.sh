@@ -2,22 +2,58 @@
 # SPDX-License-Identifier: GPL-2.0
 # "make bench" guest job, on a bench kernel (patches/<series>-bench/) under
 # QEMU -icount shift=0: aia_bench reads the exact instruction counts of the
-# host AIA entry points on hart 0, aia_msi_bench times MSI delivery into a
-# guest per mode; each figure becomes a "KAIA-BENCH <op> <min>
-# <max>" line of the kernel log, which tools/bench.sh puts in its table.
+# host AIA entry points on a hart, aia_msi_bench times MSI delivery into a
+# guest per mode.
+#
+# kaia.bench_cpus=A,B,...: the harts aia_bench measures on (default 0; each
+# must be online), kaia.bench_harts=N: the harts the machine must have
+# online (checked, so that a scale run on fewer harts than asked for fails),
+# kaia.bench_msi=0: no aia_msi_bench.  Each figure becomes a kernel log
+# line "KAIA-BENCH <op> <min> <max>" (the first hart's, and MSI figures)
+# and, for every hart, "KAIA-BENCH-CPU <cpu> <op> <min> <max>"; tools/bench.sh
+# makes its tables from them.
 . /kaia/lib.sh
 aia_ko=/lib/modules/kvm_riscv_aia.ko
-plan kvm_load
+cpus=$(kparam kaia.bench_cpus | tr , ' ')
+cpus=${cpus:-0}
+want=$(kparam kaia.bench_harts)
+msi=$(kparam kaia.bench_msi)
+msi=${msi:-1}
+harts=$(grep -c '^processor' /proc/cpuinfo)
+
+tests=
+for c in $cpus; do tests="$tests aia_bench_cpu$c"; done
+[ "$msi" = 0 ] || tests="$tests aia_msi_bench"
+plan kvm_load bench_harts
 [ -f $aia_ko ] && plan aia_module_load
-plan aia_bench aia_msi_bench
+# shellcheck disable=SC2086
+plan $tests
+if [ -z "$want" ] || [ "$harts" = "$want" ]; then
+	result bench_harts pass 0 "$harts harts online"
+else
+	result bench_harts fail 0 "$harts harts online, the run asked for $want"
+fi
+echo "KAIA-BENCH-HARTS $harts" >/dev/kmsg
 check kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
 [ -f $aia_ko ] && check aia_module_load "insmod kvm_riscv_aia.ko" insmod $aia_ko
-# Then aia_msi_bench: MSI latency and batch cost into a guest per AIA mode,
-# in virtual nanoseconds (instructions under -icount shift=0).
-for t in aia_bench aia_msi_bench; do
-	run_test $t 600 /kselftest/aia/$t 0
+first=${cpus%% *}
+for t in $tests; do
+	case $t in
+	aia_bench_cpu*)
+		c=${t#aia_bench_cpu}
+		run_test "$t" 600 /kselftest/aia/aia_bench "$c"
+		;;
+	*)
+		c=
+		# MSI latency and batch cost into a guest per AIA mode, in
+		# virtual nanoseconds (instructions under -icount shift=0).
+		run_test "$t" 600 /kselftest/aia/$t 0
+		;;
+	esac
 	grep '^bench ' /tmp/test.log | while read -r _ op min max; do
-		echo "KAIA-BENCH $op $min $max" >/dev/kmsg
+		[ -z "$c" ] || echo "KAIA-BENCH-CPU $c $op $min $max" >/dev/kmsg
+		[ -n "$c" ] && [ "$c" != "$first" ] ||
+			echo "KAIA-BENCH $op $min $max" >/dev/kmsg
 	done
 done
 exit 0

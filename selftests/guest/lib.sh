@@ -49,7 +49,8 @@ skip_allowed() {
 		esac
 		wtest=${what%%:*} wsub=
 		case $what in *:*) wsub=${what#*:} ;; esac
-		[ "$wtest" = "$test" ] || continue
+		# shellcheck disable=SC2254
+		case $test in $wtest) ;; *) continue ;; esac
 		if [ -n "$sub" ] || [ -n "$wsub" ]; then
 			# shellcheck disable=SC2254
 			case $sub in $wsub) ;; *) continue ;; esac
