@@ -429,13 +429,11 @@ impl ImsicConfig {
         NonNull::new(gc.cast_mut()).map(Self)
     }
 
-    /// The IMSIC local configuration of `cpu`, or `None` for a CPU out of
-    /// range: what [`imsic_local`] returns, read in place.
+    /// The IMSIC local configuration of a possible CPU: what
+    /// [`imsic_local`] returns, read in place.
     #[inline(always)]
-    pub(crate) fn local(self, cpu: u32) -> Option<ImsicLocal> {
-        PossibleCpu::new(cpu)
-            .and_then(|cpu| self.local_ref(cpu))
-            .map(ImsicLocalRef::read)
+    pub(crate) fn local(self, cpu: PossibleCpu) -> Option<ImsicLocal> {
+        self.local_ref(cpu).map(ImsicLocalRef::read)
     }
 
     /// Where [`ImsicConfig::local`] reads a possible CPU's files

@@ -213,6 +213,7 @@ impl Hgei {
     /// without an IMSIC or for a CPU out of range.
     #[inline(always)]
     pub(crate) fn imsic_local(&self, cpu: u32) -> Option<glue::ImsicLocal> {
+        let cpu = PossibleCpu::new(cpu)?;
         self.imsic.and_then(|gc| gc.local(cpu))
     }
 
@@ -248,10 +249,7 @@ impl Hgei {
             csr::write::<{ csr::HGEIE }>(0);
             // Usable lines: the minimum of the HGEIE width and the hart's
             // IMSIC guest files.
-            let imsic = self
-                .imsic
-                .and_then(|gc| gc.local_ref(PossibleCpu::this(on)))
-                .map(glue::ImsicLocalRef::read);
+            let imsic = self.imsic.and_then(|gc| gc.local(PossibleCpu::this(on)));
             let mut nr_hgei = probe::clamp_nr_hgei(
                 probe::nr_hgei_from_hgeie(readback),
                 imsic.map(|l| l.nr_guest_files),
