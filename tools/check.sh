@@ -225,11 +225,12 @@ run_unit() {
 	vmm-g1) guest_tier "$f" vmm -N "$f-vmm-g1" -g 1 -t 1200 -a "kaia.vmm_modes=hwaccel,auto" ;;
 	pm) guest_tier "$f" pm -I -t 900 ;;
 	noaia) guest_tier "$f" noaia -A none -t 600 ;;
-	# Two harts, each measured: make bench's per-hart path, briefly.
-	bench) guest_tier "$f" bench -s 2 -i -t 900 -a "kaia.bench_cpus=0,1 kaia.bench_harts=2" ;;
+	# Two harts in two sockets (two IMSIC groups), each measured: make
+	# bench's per-hart path, briefly.
+	bench) guest_tier "$f" bench -s 2 -S 2 -i -t 900 -a "kaia.bench_cpus=0,1 kaia.bench_harts=2" ;;
 	esac
 	# The module's view of the IMSIC against the machine's device tree.
-	case $kind,$f in check,rust* | stress-lifecycle,rust*)
+	case $kind,$f in check,rust* | stress-lifecycle,rust* | bench,bench-rust)
 		step "imsic-layout-live-$f" inroot bash /kaia/src/tools/inner/layout-live.sh "$f-$kind"
 		;;
 	esac

@@ -22,22 +22,25 @@ PATCH_DIR=$KAIA_SRC/patches/$KAIA_KERNEL
 # A flavour is a set of config fragments plus patches: the "rust" flavours
 # have the KVM core series from patches/<series>/ (and are the ones that
 # load kvm_riscv_aia.ko); the "bench" flavours are stock and rust plus the
-# bench-only patches of patches/<series>-bench/ (make bench).
+# bench-only patches of patches/<series>-bench/ (make bench); the
+# "bench-*-scale" flavours are the bench ones with configs/scale.config on
+# top (NR_CPUS=512, the most harts QEMU's virt machine takes).
 flavour_fragments() {
 	case $1 in
 	stock | rust | bench-stock | bench-rust) echo "$KAIA_SRC/configs/qemu-aia.config" ;;
+	bench-stock-scale | bench-rust-scale) echo "$KAIA_SRC/configs/qemu-aia.config $KAIA_SRC/configs/scale.config" ;;
 	debug | rust-debug) echo "$KAIA_SRC/configs/qemu-aia.config $KAIA_SRC/configs/debug.config" ;;
 	*) echo "unknown flavour $1" >&2; return 1 ;;
 	esac
 }
 
 flavour_patched() {
-	case $1 in rust | rust-debug | bench-stock | bench-rust) return 0 ;; *) return 1 ;; esac
+	case $1 in rust | rust-debug | bench-stock | bench-rust | bench-*-scale) return 0 ;; *) return 1 ;; esac
 }
 
 # Flavours whose kvm.ko takes the AIA provider module.
 flavour_provider() {
-	case $1 in rust | rust-debug | bench-rust) return 0 ;; *) return 1 ;; esac
+	case $1 in rust | rust-debug | bench-rust | bench-rust-scale) return 0 ;; *) return 1 ;; esac
 }
 
 # The KVM core series in order, without the cover letter (not a patch).

@@ -8,7 +8,8 @@
 # kaia.bench_cpus=A,B,...: the harts aia_bench measures on (default 0; each
 # must be online), kaia.bench_harts=N: the harts the machine must have
 # online (checked, so that a scale run on fewer harts than asked for fails),
-# kaia.bench_msi=0: no aia_msi_bench.  Each figure becomes a kernel log
+# kaia.bench_msi=0: no aia_msi_bench.  With the module, its debugfs view
+# of every hart is checked and logged (KAIA-LAYOUT) first.  Each figure becomes a kernel log
 # line "KAIA-BENCH <op> <min> <max>" (the first hart's, and MSI figures)
 # and, for every hart, "KAIA-BENCH-CPU <cpu> <op> <min> <max>"; tools/bench.sh
 # makes its tables from them.
@@ -24,8 +25,9 @@ harts=$(grep -c '^processor' /proc/cpuinfo)
 tests=
 for c in $cpus; do tests="$tests aia_bench_cpu$c"; done
 [ "$msi" = 0 ] || tests="$tests aia_msi_bench"
+guests=$(kparam kaia.guests)
 plan kvm_load bench_harts
-[ -f $aia_ko ] && plan aia_module_load
+[ -f $aia_ko ] && plan aia_module_load aia_debugfs aia_layout
 # shellcheck disable=SC2086
 plan $tests
 if [ -z "$want" ] || [ "$harts" = "$want" ]; then
@@ -35,7 +37,15 @@ else
 fi
 echo "KAIA-BENCH-HARTS $harts" >/dev/kmsg
 check kvm_load "insmod kvm.ko" insmod /lib/modules/kvm.ko
-[ -f $aia_ko ] && check aia_module_load "insmod kvm_riscv_aia.ko" insmod $aia_ko
+if [ -f $aia_ko ]; then
+	check aia_module_load "insmod kvm_riscv_aia.ko" insmod $aia_ko
+	# The module's view of every hart, which make bench and make check
+	# compare with the machine's device tree (tools/inner/layout-live.sh):
+	# on the most harts, in more than one socket.
+	. /kaia/lifecycle.sh
+	check aia_debugfs "debugfs shows $guests free lines on every hart" aia_debugfs_check
+	check aia_layout "debugfs layout: geometry, every CPU with $guests lines" aia_layout_check
+fi
 first=${cpus%% *}
 for t in $tests; do
 	case $t in

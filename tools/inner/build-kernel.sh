@@ -5,7 +5,8 @@
 # headers), incrementally, cached by kernel version + patches + config.
 #
 # usage: build-kernel.sh FLAVOUR
-#        (stock | debug | rust | rust-debug | bench-stock | bench-rust)
+#        (stock | debug | rust | rust-debug | bench-stock | bench-rust
+#         | bench-stock-scale | bench-rust-scale)
 . /kaia/src/tools/kenv.sh
 
 flavour=$1
@@ -85,7 +86,12 @@ cat $(flavour_fragments "$flavour") >"$frag"
 if [ ! -f "$out/.config" ] || [ "$frag" -nt "$out/.config" ]; then
 	kmake "$flavour" -s KCONFIG_ALLCONFIG="$frag" allnoconfig
 fi
+# A later fragment may set an option again (configs/scale.config):
+# Kconfig takes the last value, and only that one is checked.
 bad=0
+awk -F= '/^CONFIG_[A-Za-z0-9_]+=/ { v[$1] = $0; if (!($1 in o)) o[$1] = n++ }
+	END { for (k in o) l[o[k]] = v[k]; for (i = 0; i < n; i++) print l[i] }' "$frag" >"$frag.last"
+mv "$frag.last" "$frag"
 while IFS= read -r line; do
 	case $line in CONFIG_*=*) ;; *) continue ;; esac
 	opt=${line%%=*} val=${line#*=}

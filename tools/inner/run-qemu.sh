@@ -15,20 +15,25 @@
 #                    [-T single|multi (TCG threads, default single: see Documentation/design.md)]
 #                    [-i (deterministic: -icount shift=0, one instruction per
 #                        virtual ns, so instret counts instructions)]
+#                    [-S SOCKETS (the harts and memory split evenly into NUMA
+#                        nodes: virt makes each a socket, with its own
+#                        APLIC and IMSIC group)]
+#                    [-B FIRMWARE (for -bios; default: QEMU's, Debian's OpenSBI)]
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
 
 flavour=$1 job=$2
 shift 2
 smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0 tcg=${KAIA_TCG:-single}
-icount=()
+icount=() sockets=1 bios=default
 name=$flavour-$job
-while getopts s:g:t:a:m:qA:IT:N:i o; do
+while getopts s:g:t:a:m:qA:IT:N:iS:B: o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
 	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
 	I) idle=1 ;; T) tcg=$OPTARG ;; N) name=$OPTARG ;;
 	i) icount=(-icount shift=0,sleep=off) ;;
+	S) sockets=$OPTARG ;; B) bios=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -52,6 +57,20 @@ else
 fi
 
 cpu=rv64,h=true,sscofpmf=true
+# Sockets: QEMU's virt machine has one per NUMA node (-smp's sockets= only
+# changes the cpu-map), each with its own memory here.
+numa=()
+if [ "$sockets" != 1 ]; then
+	mib=$(numfmt --from=iec "$mem")
+	mib=$((mib / 1048576))
+	[ $((smp % sockets)) = 0 ] && [ $((mib % sockets)) = 0 ] ||
+		{ echo "-S $sockets: $smp harts and $mem must split evenly" >&2; exit 2; }
+	per=$((smp / sockets))
+	for ((n = 0; n < sockets; n++)); do
+		numa+=(-object "memory-backend-ram,id=kaia-mem$n,size=$((mib / sockets))M"
+			-numa "node,nodeid=$n,cpus=$((n * per))-$((n * per + per - 1)),memdev=kaia-mem$n")
+	done
+fi
 # The machine's own device tree, kept with the log (NAME.dtb: the layout
 # check reads it); with -I, plus a non-retentive idle state (SBI HSM
 # default non-retentive suspend) for every hart, so that the
@@ -59,7 +78,7 @@ cpu=rv64,h=true,sscofpmf=true
 d=$KAIA_CACHE/logs/$name
 rm -f "$d.dtb"
 qemu-system-riscv64 -M "$machine,dumpdtb=$d.dtb" -cpu "$cpu" -smp "$smp" \
-	-m "$mem" -nographic >/dev/null
+	-m "$mem" "${numa[@]}" -nographic >/dev/null
 dtb=()
 if [ $idle = 1 ]; then
 	mv "$d.dtb" "$d.orig.dtb"
@@ -85,7 +104,7 @@ if [ $idle = 1 ]; then
 	dtb=(-dtb "$d.dtb")
 fi
 
-echo "[kvm-aia] booting $flavour on $machine -smp $smp (job $job, timeout ${tmo}s)" >&2
+echo "[kvm-aia] booting $flavour on $machine -smp $smp in $sockets socket(s) (job $job, timeout ${tmo}s)" >&2
 t0=$(date +%s)
 set +e
 # A kernel oops, a stall or a task that died holding a lock can leave the
@@ -123,7 +142,7 @@ case $tb in 0) tb= ;; *[!0-9]*) echo "KAIA_TB=$tb: not a size in MiB" >&2; exit 
 # The console goes to the log; our result lines are echoed live on stderr.
 timeout -s KILL "$tmo" qemu-system-riscv64 -accel "tcg,thread=$tcg$tb" "${icount[@]}" \
 	-pidfile "$d.pid" -M "$machine" -cpu "$cpu" "${dtb[@]}" \
-	-smp "$smp" -m "$mem" -nographic -no-reboot -bios default \
+	-smp "$smp" -m "$mem" "${numa[@]}" -nographic -no-reboot -bios "$bios" \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 printk.devkmsg=on kunit.enable=1 kunit.autorun=1 kaia.job=$job kaia.guests=$guests $extra" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
