@@ -42,12 +42,16 @@ done
 # OpenSBI 1.6 starts at most 107 of them below the kernel, and never more
 # than 128: these runs boot the same release rebuilt from Debian's source
 # for 512 harts (tools/inner/build-opensbi.sh has the why), and the
-# bench-*-scale kernels, which take 512 CPUs (configs/scale.config).  The
-# harts are split into sockets of at most 256, each its own IMSIC group:
-# with one socket, that firmware stops after its banner from 352 harts on
-# (336 boot; measured 2026-12-03, QEMU 10.0.13), with two, 512 boot.
-# kvm.ko enables every hart at load; aia_bench then measures on the first
-# hart, the first of the second half (socket 1 on 512) and the last.
+# bench-*-scale kernels, which take 512 CPUs and stop idle harts' ticks
+# (configs/scale.config).  The harts are split into sockets of at most
+# 256, each its own NUMA node with its own APLIC and IMSIC group.  Under
+# -icount one host thread runs every hart, so these boots are slow
+# (Documentation/baseline.md has the times); earlycon shows them from
+# their first line.  The device tree goes without its cpu-map (-C): with
+# one, Linux 7.3's parse_dt_topology() looks every hart up in O(harts^2),
+# which at 512 harts kept the boot hart busy for more than 17 minutes.  kvm.ko enables every hart at load; aia_bench then
+# measures on the first hart, the first of the second half (socket 1
+# from 257 harts on) and the last.
 harts=${KAIA_BENCH_HARTS:-512}
 [ "$harts" -ge 2 ] 2>/dev/null && [ "$harts" -le 512 ] ||
 	die "KAIA_BENCH_HARTS=$harts: wants a number of harts from 2 to 512"
@@ -61,8 +65,8 @@ pids=
 for f in bench-stock bench-rust; do
 	log "measuring $f on $harts harts in $sockets socket(s) (-icount shift=0)"
 	inroot bash /kaia/src/tools/inner/run-qemu.sh "$f-scale" bench -q -i -s "$harts" -S "$sockets" \
-		-B "$fw" -m 4G -t 7200 -N "$f-bench-scale" \
-		-a "kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0" \
+		-B "$fw" -C -m 4G -t 7200 -N "$f-bench-scale" \
+		-a "earlycon kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0" \
 		>"$logs/$f-bench-scale.tap" 2>/dev/null &
 	pids="$pids $!"
 done

@@ -19,21 +19,24 @@
 #                        nodes: virt makes each a socket, with its own
 #                        APLIC and IMSIC group)]
 #                    [-B FIRMWARE (for -bios; default: QEMU's, Debian's OpenSBI)]
+#                    [-C (no cpu-map in the device tree: Linux 7.3 parses it
+#                        in O(harts^3) before the CPU devices exist, see
+#                        Documentation/baseline.md "The most harts")]
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
 
 flavour=$1 job=$2
 shift 2
 smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0 tcg=${KAIA_TCG:-single}
-icount=() sockets=1 bios=default
+icount=() sockets=1 bios=default nomap=0
 name=$flavour-$job
-while getopts s:g:t:a:m:qA:IT:N:iS:B: o; do
+while getopts s:g:t:a:m:qA:IT:N:iS:B:C o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
 	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
 	I) idle=1 ;; T) tcg=$OPTARG ;; N) name=$OPTARG ;;
 	i) icount=(-icount shift=0,sleep=off) ;;
-	S) sockets=$OPTARG ;; B) bios=$OPTARG ;;
+	S) sockets=$OPTARG ;; B) bios=$OPTARG ;; C) nomap=1 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -101,6 +104,13 @@ if [ $idle = 1 ]; then
 		{ print }' >"$d.dts"
 	grep -q CPU_NONRET "$d.dts" || { echo "cannot add idle states to the device tree" >&2; exit 1; }
 	dtc -q -I dts -O dtb -o "$d.dtb" "$d.dts"
+	dtb=(-dtb "$d.dtb")
+fi
+# -C: the same machine without its cpu-map (the scheduler's cluster
+# topology; the harts, IMSICs and APLICs stay as they are).
+if [ $nomap = 1 ]; then
+	[ -f "$d.orig.dtb" ] || cp "$d.dtb" "$d.orig.dtb"
+	fdtput -r "$d.dtb" /cpus/cpu-map
 	dtb=(-dtb "$d.dtb")
 fi
 
