@@ -48,8 +48,9 @@ done
 # -icount one host thread runs every hart, so these boots are slow
 # (Documentation/baseline.md has the times); earlycon shows them from
 # their first line.  The device tree goes without its cpu-map (-C): with
-# one, Linux 7.3's parse_dt_topology() looks every hart up in O(harts^2),
-# which at 512 harts kept the boot hart busy for more than 17 minutes.  kvm.ko enables every hart at load; aia_bench then
+# one, Linux 7.3's parse_dt_topology() looks each hart up in O(harts^2),
+# O(harts^3) in all, which at 512 harts kept the boot hart busy for more
+# than 17 minutes.  kvm.ko enables every hart at load; aia_bench then
 # measures on the first hart, the first of the second half (socket 1
 # from 257 harts on) and the last.
 harts=${KAIA_BENCH_HARTS:-512}

@@ -77,14 +77,21 @@ fi
 # The machine's own device tree, kept with the log (NAME.dtb: the layout
 # check reads it); with -I, plus a non-retentive idle state (SBI HSM
 # default non-retentive suspend) for every hart, so that the
-# cpuidle-riscv-sbi driver runs the CPU PM notifiers around it.
+# cpuidle-riscv-sbi driver runs the CPU PM notifiers around it; with -C,
+# without its cpu-map (the scheduler's cluster topology; the harts, IMSICs
+# and APLICs stay as they are).  Either way QEMU's own is NAME.orig.dtb
+# and the guest boots NAME.dtb.
 d=$KAIA_CACHE/logs/$name
 rm -f "$d.dtb"
 qemu-system-riscv64 -M "$machine,dumpdtb=$d.dtb" -cpu "$cpu" -smp "$smp" \
 	-m "$mem" "${numa[@]}" -nographic >/dev/null
 dtb=()
+rm -f "$d.orig.dtb"
+if [ $idle = 1 ] || [ $nomap = 1 ]; then
+	cp "$d.dtb" "$d.orig.dtb"
+	dtb=(-dtb "$d.dtb")
+fi
 if [ $idle = 1 ]; then
-	mv "$d.dtb" "$d.orig.dtb"
 	dtc -q -I dtb -O dts "$d.orig.dtb" | awk '
 		/^\tcpus \{/ { print; in_cpus = 1; next }
 		in_cpus && !done && /^\t\tcpu@[0-9a-f]+ \{/ {
@@ -104,15 +111,8 @@ if [ $idle = 1 ]; then
 		{ print }' >"$d.dts"
 	grep -q CPU_NONRET "$d.dts" || { echo "cannot add idle states to the device tree" >&2; exit 1; }
 	dtc -q -I dts -O dtb -o "$d.dtb" "$d.dts"
-	dtb=(-dtb "$d.dtb")
 fi
-# -C: the same machine without its cpu-map (the scheduler's cluster
-# topology; the harts, IMSICs and APLICs stay as they are).
-if [ $nomap = 1 ]; then
-	[ -f "$d.orig.dtb" ] || cp "$d.dtb" "$d.orig.dtb"
-	fdtput -r "$d.dtb" /cpus/cpu-map
-	dtb=(-dtb "$d.dtb")
-fi
+[ $nomap = 0 ] || fdtput -r "$d.dtb" /cpus/cpu-map
 
 echo "[kvm-aia] booting $flavour on $machine -smp $smp in $sockets socket(s) (job $job, timeout ${tmo}s)" >&2
 t0=$(date +%s)
