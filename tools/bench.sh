@@ -50,9 +50,13 @@ done
 # their first line.  The device tree goes without its cpu-map (-C): with
 # one, Linux 7.3's parse_dt_topology() looks each hart up in O(harts^2),
 # O(harts^3) in all, which at 512 harts kept the boot hart busy for more
-# than 17 minutes.  kvm.ko enables every hart at load; aia_bench then
-# measures on the first hart, the first of the second half (socket 1
-# from 257 harts on) and the last.
+# than 17 minutes.  The secondaries come up one at a time
+# (cpuhp.parallel=0): RISC-V's parallel bring-up starts every hart at
+# once and leaves each spinning in cpuhp_ap_sync_alive() until the boot
+# hart releases it, and in QEMU's round-robin every spinning hart takes
+# its slice, O(harts^2) in all.  kvm.ko enables every hart at load;
+# aia_bench then measures on the first hart, the first of the second
+# half (socket 1 from 257 harts on) and the last.
 harts=${KAIA_BENCH_HARTS:-512}
 [ "$harts" -ge 2 ] 2>/dev/null && [ "$harts" -le 512 ] ||
 	die "KAIA_BENCH_HARTS=$harts: wants a number of harts from 2 to 512"
@@ -66,8 +70,8 @@ pids=
 for f in bench-stock bench-rust; do
 	log "measuring $f on $harts harts in $sockets socket(s) (-icount shift=0)"
 	inroot bash /kaia/src/tools/inner/run-qemu.sh "$f-scale" bench -q -i -s "$harts" -S "$sockets" \
-		-B "$fw" -C -m 4G -t 7200 -N "$f-bench-scale" \
-		-a "earlycon kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0" \
+		-B "$fw" -C -m 4G -t 14400 -N "$f-bench-scale" \
+		-a "earlycon cpuhp.parallel=0 kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0" \
 		>"$logs/$f-bench-scale.tap" 2>/dev/null &
 	pids="$pids $!"
 done
