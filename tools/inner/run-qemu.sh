@@ -22,6 +22,8 @@
 #                    [-C (no cpu-map in the device tree: Linux 7.3 parses it
 #                        in O(harts^3) before the CPU devices exist, see
 #                        Documentation/baseline.md "The most harts")]
+# Every run has a QEMU monitor on /kaia/cache/logs/NAME.mon while it runs
+# (e.g. "info registers -a" shows where each hart is in a long boot).
 # Exit status: 0 when every result passed or skipped.
 . /kaia/src/tools/kenv.sh
 
@@ -124,7 +126,7 @@ set +e
 # is kept.
 fatal='Oops|Unable to handle kernel|Kernel panic|BUG: (soft|hard) lockup|detected stalls|self-detected stall|BUG: scheduling while atomic'
 grace=${KAIA_FATAL_GRACE:-60}
-rm -f "$d.pid" "$d.fatal"
+rm -f "$d.pid" "$d.fatal" "$d.mon"
 : >"$log"
 (
 	while sleep 2; do
@@ -151,13 +153,14 @@ fi
 case $tb in 0) tb= ;; *[!0-9]*) echo "KAIA_TB=$tb: not a size in MiB" >&2; exit 2 ;; *) tb=,tb-size=$tb ;; esac
 # The console goes to the log; our result lines are echoed live on stderr.
 timeout -s KILL "$tmo" qemu-system-riscv64 -accel "tcg,thread=$tcg$tb" "${icount[@]}" \
-	-pidfile "$d.pid" -M "$machine" -cpu "$cpu" "${dtb[@]}" \
+	-pidfile "$d.pid" -monitor "unix:$d.mon,server=on,wait=off" -M "$machine" -cpu "$cpu" "${dtb[@]}" \
 	-smp "$smp" -m "$mem" "${numa[@]}" -nographic -no-reboot -bios "$bios" \
 	-kernel "$out/arch/riscv/boot/Image" -initrd "$initrd" \
 	-append "console=ttyS0 rdinit=/init panic=-1 printk.devkmsg=on kunit.enable=1 kunit.autorun=1 kaia.job=$job kaia.guests=$guests $extra" \
 	</dev/null 2>&1 | sed -u 's/\r$//' | tee "$log" |
 	if [ $quiet = 1 ]; then grep --line-buffered -E '^(\[ *[0-9.]+\] )?KAIA-' >&2; else cat >&2; fi
 qrc=${PIPESTATUS[0]}
+rm -f "$d.mon"
 kill "$watch" 2>/dev/null
 wait "$watch" 2>/dev/null
 set -e
