@@ -8,10 +8,13 @@
 # kaia.bench_cpus=A,B,...: the harts aia_bench measures on (default 0; each
 # must be online), kaia.bench_harts=N: the harts the machine must have
 # online (checked, so that a scale run on fewer harts than asked for fails),
-# kaia.bench_msi=0: no aia_msi_bench.  With the module, its debugfs view
-# of every hart is checked and logged (KAIA-LAYOUT) first.  Each figure becomes a kernel log
-# line "KAIA-BENCH <op> <min> <max>" (the first hart's, and MSI figures)
-# and, for every hart, "KAIA-BENCH-CPU <cpu> <op> <min> <max>"; tools/bench.sh
+# kaia.bench_msi=0: no aia_msi_bench, kaia.bench_timed=1: the machine
+# runs without -icount (multi-threaded TCG, where instret reads the host's
+# cycle counter), so aia_bench takes its figures as host time (-t).  With
+# the module, its debugfs view of every hart is checked and logged
+# (KAIA-LAYOUT) first.  Each figure becomes a kernel log line
+# "KAIA-BENCH <op> <min> <max>" (the first hart's, and MSI figures) and,
+# for every hart, "KAIA-BENCH-CPU <cpu> <op> <min> <max>"; tools/bench.sh
 # makes its tables from them.
 . /kaia/lib.sh
 aia_ko=/lib/modules/kvm_riscv_aia.ko
@@ -20,6 +23,8 @@ cpus=${cpus:-0}
 want=$(kparam kaia.bench_harts)
 msi=$(kparam kaia.bench_msi)
 msi=${msi:-1}
+timed=
+[ "$(kparam kaia.bench_timed)" != 1 ] || timed=-t
 harts=$(grep -c '^processor' /proc/cpuinfo)
 
 tests=
@@ -51,7 +56,8 @@ for t in $tests; do
 	case $t in
 	aia_bench_cpu*)
 		c=${t#aia_bench_cpu}
-		run_test "$t" 600 /kselftest/aia/aia_bench "$c"
+		# shellcheck disable=SC2086
+		run_test "$t" 600 /kselftest/aia/aia_bench $timed "$c"
 		;;
 	*)
 		c=

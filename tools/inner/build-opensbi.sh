@@ -14,9 +14,9 @@
 #
 # So: the release Debian ships (the installed opensbi package's version),
 # built from Debian's own source, its orig tarball, checked against the
-# archive's Sources index (fetched and signature-checked by apt).  The one
-# change is SBI_HARTMASK_MAX_BITS raised to 512.  It is built with the root's
-# riscv64 cross compiler.  fw_dynamic.bin is then padded with zeros to 32 MiB,
+# archive's Sources index (fetched and signature-checked by apt).  Two
+# changes: SBI_HARTMASK_MAX_BITS raised to 512, and the heap sized for its
+# bookkeeping (below).  It is built with the root's riscv64 cross compiler.  fw_dynamic.bin is then padded with zeros to 32 MiB,
 # so that QEMU loads the kernel above the runtime area: 28992 KB at 512 harts,
 # which OpenSBI protects as the 32 MiB region from 0x80000000.
 #
@@ -70,7 +70,20 @@ h=$src/include/sbi/sbi_hartmask.h
 sed -i -E "s/^(#define SBI_HARTMASK_MAX_BITS[[:space:]]+)128\$/\\1$max_bits/" "$h"
 grep -Eq "^#define SBI_HARTMASK_MAX_BITS[[:space:]]+$max_bits\$" "$h" ||
 	{ say "SBI_HARTMASK_MAX_BITS is not 128 in $h: check what this release needs"; exit 1; }
-say "building opensbi $upstream with SBI_HARTMASK_MAX_BITS=$max_bits"
+# The heap: the generic platform sizes it as 32 KiB + 4 KiB per hart + the
+# TLB FIFOs (harts x harts entries), but sbi_heap_init() keeps 1/16 of it
+# for its own bookkeeping, and at 512 harts that 1/16 (1538 KB) is more
+# than the 2 MiB per-hart share minus what the harts allocate besides
+# their FIFOs: hart 495 found the heap empty in its warm start and hung in
+# sbi_hart_hang() (Documentation/baseline.md, "The most harts").  Size it
+# so that what is left after the 1/16 is what the formula asked for.
+p=$src/platform/generic/platform.c
+tlb='	heap_size += SBI_TLB_INFO_SIZE * (hart_count) * (hart_count);'
+grep -qxF "$tlb" "$p" && grep -q '^#define HEAP_HOUSEKEEPING_FACTOR[[:space:]]*16$' "$src/lib/sbi/sbi_heap.c" ||
+	{ say "the heap's size or bookkeeping changed in $upstream: check what this release needs"; exit 1; }
+awk -v tlb="$tlb" '{ print } $0 == tlb { print "\theap_size += heap_size / 15;\t/* sbi_heap_init() keeps 1/16 */" }' \
+	"$p" >"$p.new" && mv "$p.new" "$p"
+say "building opensbi $upstream with SBI_HARTMASK_MAX_BITS=$max_bits and the heap's bookkeeping counted"
 make -C "$src" -s -j"$JOBS" CROSS_COMPILE=riscv64-linux-gnu- PLATFORM=generic \
 	FW_PIC=y >"$dir/build.log" 2>&1 ||
 	{ tail -20 "$dir/build.log" >&2; say "build failed"; exit 1; }
