@@ -58,7 +58,11 @@ done
 # 494 harts up in 3 minutes instead of 6.5 (2026-12-03), with fewer timer
 # interrupts for the host's two cores to run, and the kernel's timeouts
 # (10 s for a hart to come up) are ten times as long in host time.
-# earlycon shows the boot from its first line.  The device tree goes without its cpu-map (-C): with one,
+# Without Ziccrse in the device tree (-X ziccrse) Linux takes ticket
+# spinlocks: with queued ones, both 512-hart boots under multi-threaded
+# TCG stopped for good with 447 harts waiting in their MCS nodes for a
+# lock that was free (Documentation/baseline.md).  earlycon shows the
+# boot from its first line.  The device tree goes without its cpu-map (-C): with one,
 # Linux 7.3's parse_dt_topology() looks each hart up in O(harts^2),
 # O(harts^3) in all.  The secondaries come up one at a time
 # (cpuhp.parallel=0): RISC-V's parallel bring-up starts every hart at
@@ -78,7 +82,7 @@ fw=$(inroot bash /kaia/src/tools/inner/build-opensbi.sh | tail -1)
 # threads would take the host's cores from the hart being timed.
 for f in bench-stock bench-rust; do
 	log "timing $f on $harts harts in $sockets socket(s) (multi-threaded TCG)"
-	inroot bash /kaia/src/tools/inner/run-qemu.sh "$f-scale" bench -q -T multi -K 10 -s "$harts" -S "$sockets" \
+	inroot bash /kaia/src/tools/inner/run-qemu.sh "$f-scale" bench -q -T multi -K 10 -X ziccrse -s "$harts" -S "$sockets" \
 		-B "$fw" -C -m 4G -t 3600 -N "$f-bench-scale" \
 		-a "earlycon cpuhp.parallel=0 kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0 kaia.bench_timed=1" \
 		>"$logs/$f-bench-scale.tap" 2>/dev/null ||

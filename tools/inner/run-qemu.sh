@@ -27,6 +27,9 @@
 #                        times SLOW; for hundreds of harts under multi-threaded
 #                        TCG, whose timer runs at host speed, see
 #                        Documentation/baseline.md "The most harts")]
+#                    [-X EXT (ISA extension EXT taken out of every hart's
+#                        device tree node, e.g. ziccrse: Linux then takes
+#                        ticket spinlocks instead of queued ones)]
 # Every run has a QEMU monitor on /kaia/cache/logs/NAME.mon while it runs
 # (e.g. "info registers -a" shows where each hart is in a long boot).
 # Exit status: 0 when every result passed or skipped.
@@ -35,19 +38,21 @@
 flavour=$1 job=$2
 shift 2
 smp=2 guests=5 tmo=1800 extra= mem=2G quiet=0 aia=aplic-imsic idle=0 tcg=${KAIA_TCG:-single}
-icount=() sockets=1 bios=default nomap=0 slow=1
+icount=() sockets=1 bios=default nomap=0 slow=1 noext=
 name=$flavour-$job
-while getopts s:g:t:a:m:qA:IT:N:iS:B:CK: o; do
+while getopts s:g:t:a:m:qA:IT:N:iS:B:CK:X: o; do
 	case $o in
 	s) smp=$OPTARG ;; g) guests=$OPTARG ;; t) tmo=$OPTARG ;;
 	a) extra=$OPTARG ;; m) mem=$OPTARG ;; q) quiet=1 ;; A) aia=$OPTARG ;;
 	I) idle=1 ;; T) tcg=$OPTARG ;; N) name=$OPTARG ;;
 	i) icount=(-icount shift=0,sleep=off) ;;
 	S) sockets=$OPTARG ;; B) bios=$OPTARG ;; C) nomap=1 ;; K) slow=$OPTARG ;;
+	X) noext=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 case $slow in [1-9] | [1-9][0-9]) ;; *) echo "-K $slow: wants a factor from 1 to 99" >&2; exit 2 ;; esac
+case $noext in '' | z[a-z0-9]* | s[a-z0-9]*) ;; *) echo "-X $noext: wants a multi-letter extension (z..., s...)" >&2; exit 2 ;; esac
 
 out=$(out_dir "$flavour")
 [ -f "$out/.kaia-built" ] || { echo "kernel $flavour not built" >&2; exit 1; }
@@ -88,15 +93,16 @@ fi
 # cpuidle-riscv-sbi driver runs the CPU PM notifiers around it; with -C,
 # without its cpu-map (the scheduler's cluster topology; the harts, IMSICs
 # and APLICs stay as they are); with -K, with its timebase-frequency
-# multiplied.  Either way QEMU's own is NAME.orig.dtb and the guest boots
-# NAME.dtb.
+# multiplied; with -X, without that extension in any hart's riscv,isa and
+# riscv,isa-extensions.  Either way QEMU's own is NAME.orig.dtb and the
+# guest boots NAME.dtb.
 d=$KAIA_CACHE/logs/$name
 rm -f "$d.dtb"
 qemu-system-riscv64 -M "$machine,dumpdtb=$d.dtb" -cpu "$cpu" -smp "$smp" \
 	-m "$mem" "${numa[@]}" -nographic >/dev/null
 dtb=()
 rm -f "$d.orig.dtb"
-if [ $idle = 1 ] || [ $nomap = 1 ] || [ "$slow" != 1 ]; then
+if [ $idle = 1 ] || [ $nomap = 1 ] || [ "$slow" != 1 ] || [ -n "$noext" ]; then
 	cp "$d.dtb" "$d.orig.dtb"
 	dtb=(-dtb "$d.dtb")
 fi
@@ -125,6 +131,12 @@ fi
 [ "$slow" = 1 ] ||
 	fdtput -t u "$d.dtb" /cpus timebase-frequency \
 		$(($(fdtget -t u "$d.dtb" /cpus timebase-frequency) * slow))
+if [ -n "$noext" ]; then
+	dtc -q -I dtb -O dts "$d.dtb" | sed -E "s/\"$noext\", //; s/_$noext([_\"])/\\1/" >"$d.dts"
+	! grep -qE "\"$noext\"|_$noext[_\"]" "$d.dts" && grep -q riscv,isa-extensions "$d.dts" ||
+		{ echo "cannot take $noext out of the device tree" >&2; exit 1; }
+	dtc -q -I dts -O dtb -o "$d.dtb" "$d.dts"
+fi
 
 echo "[kvm-aia] booting $flavour on $machine -smp $smp in $sockets socket(s) (job $job, timeout ${tmo}s)" >&2
 t0=$(date +%s)
