@@ -49,28 +49,28 @@ done
 # These runs are timed, not counted: under -icount one host thread runs
 # every hart and shares each timer interval among all of them, halted or
 # not, and a 512-hart boot was still bringing its harts up after two hours
-# (Documentation/baseline.md, "The most harts").  Multi-threaded TCG (a
-# host thread per hart) boots all 512 in minutes, but instret then reads
-# the host's cycle counter: each figure is host time (aia_bench -t), so
-# only the ratio of the two kernels, measured the same way one after the
-# other on the same harts, is compared.  The guest's clock runs 10 times
-# slower than the machine's timer (-K 10): with it the boot hart brought
-# 494 harts up in 3 minutes instead of 6.5 (2026-12-03), with fewer timer
-# interrupts for the host's two cores to run, and the kernel's timeouts
-# (10 s for a hart to come up) are ten times as long in host time.
-# Without Ziccrse in the device tree (-X ziccrse) Linux takes ticket
-# spinlocks: with queued ones, both 512-hart boots under multi-threaded
-# TCG stopped for good with 447 harts waiting in their MCS nodes for a
-# lock that was free (Documentation/baseline.md).  earlycon shows the
-# boot from its first line.  The device tree goes without its cpu-map (-C): with one,
-# Linux 7.3's parse_dt_topology() looks each hart up in O(harts^2),
-# O(harts^3) in all.  The secondaries come up one at a time
-# (cpuhp.parallel=0): RISC-V's parallel bring-up starts every hart at
-# once and leaves each spinning in cpuhp_ap_sync_alive() until the boot
-# hart releases it, and 500 spinning host threads starve the boot hart
-# of the host's cores.  kvm.ko enables every hart at load; aia_bench then
-# measures on the first hart, the first of the second half (socket 1
-# from 257 harts on) and the last.
+# (Documentation/baseline.md, "The most harts", has this and the rest).
+# Multi-threaded TCG (a host thread per hart) boots all 512 in minutes,
+# but instret then reads the host's cycle counter: each figure is host
+# time (aia_bench -t), so only the ratio of the two kernels, measured the
+# same way one after the other on the same harts, is compared.
+#  -K 10: the guest's clock runs 10 times slower than the machine's
+#   timer, so fewer timer interrupts for the host's two cores to run and
+#   kernel timeouts (10 s for a hart to come up) ten times as long in host
+#   time: 494 harts were up in 3 minutes instead of 6.5.
+#  -X ziccrse: Linux takes ticket spinlocks.  With queued ones the stock
+#   kernel's 512-hart boot stopped with 447 harts queued for a lock that
+#   was free.
+#  -C: no cpu-map; with one, Linux 7.3's parse_dt_topology() looks each
+#   hart up in O(harts^2), O(harts^3) in all.
+#  cpuhp.parallel=0: the secondaries come up one at a time.  RISC-V's
+#   parallel bring-up starts every hart at once and leaves each spinning
+#   in cpuhp_ap_sync_alive() until the boot hart releases it (measured
+#   under -icount; not tried under multi-threaded TCG).
+#  earlycon: the boot shows from its first line.
+# kvm.ko enables every hart at load; aia_bench then measures on the first
+# hart, the first of the second half (socket 1 from 257 harts on) and the
+# last.
 harts=${KAIA_BENCH_HARTS:-512}
 [ "$harts" -ge 2 ] 2>/dev/null && [ "$harts" -le 512 ] ||
 	die "KAIA_BENCH_HARTS=$harts: wants a number of harts from 2 to 512"
