@@ -33,8 +33,10 @@
 
 /*
  * Timed (-t): each figure is host time less an empty measurement's, and a
- * run can come out below it; the kernel's unsigned difference then wraps.
- * Such a figure reads as 0 ("too short to time").
+ * run can come out below it: the kernel's unsigned difference then wraps
+ * and becomes the file's maximum.  Such an operation's minimum reads 0
+ * ("too short to time") and its maximum the other runs' minimum (a lower
+ * bound: their maximum is lost).  The timed tables use minimums only.
  */
 static bool timed;
 
@@ -89,10 +91,11 @@ static void bench_read(struct aia_vm *a, const char *file, struct bench_file *b)
 				*vals[i].val = x;
 		if (n == 3) {
 			TEST_ASSERT(b->nr < BENCH_OPS, "too many operations in %s", file);
-			if (timed && (long long)x < 0)
+			if (timed && (long long)y < 0) {
+				/* The wrapped run was the maximum: see timed. */
+				y = (long long)x < 0 ? 0 : x;
 				x = 0;
-			if (timed && (long long)y < 0)
-				y = 0;
+			}
 			snprintf(b->key[b->nr], sizeof(b->key[b->nr]), "%s", key);
 			b->min[b->nr] = x;
 			b->max[b->nr] = y;
