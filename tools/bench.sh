@@ -54,27 +54,29 @@ done
 # but instret then reads the host's cycle counter: each figure is host
 # time (aia_bench -t), so only the ratio of the two kernels, measured the
 # same way one after the other on the same harts, is compared.
+#  maxcpus=1: the kernel boots on one hart and the guest job brings the
+#   other harts online from user space, one at a time, while the rest
+#   idle (selftests/guest/bench.sh), before kvm.ko is loaded.  Booting
+#   on all of them at once made 512 vCPU threads on two host cores fight
+#   over the locks every hart takes at boot, each hand-off waiting for
+#   the host to run one particular thread: of four such boots, one
+#   finished (Documentation/baseline.md, "The most harts").
+#  unaligned_scalar_speed=fast: what QEMU's harts measure (7 to 13 times
+#   byte access speed), without measuring it for 16 ms on each hart.
 #  -K 10: the guest's clock runs 10 times slower than the machine's
 #   timer, so fewer timer interrupts for the host's two cores to run and
 #   kernel timeouts (10 s for a hart to come up) ten times as long in host
-#   time: 494 harts were up after 3 minutes, 486 after 7.5 without.  Not
-#   enough to make these runs reliable on two host cores: the rust
-#   kernel's boot stalled on the workqueue's wq_mayday_lock, and at -K 50
-#   the stock kernel's stalled after "Freeing initrd memory"
-#   (Documentation/baseline.md).
+#   time.
 #  -X ziccrse: Linux takes ticket spinlocks.  With queued ones the stock
 #   kernel's 512-hart boot stopped with 447 harts queued for a lock that
 #   was free.
 #  -C: no cpu-map; with one, Linux 7.3's parse_dt_topology() looks each
 #   hart up in O(harts^2), O(harts^3) in all.
-#  cpuhp.parallel=0: the secondaries come up one at a time.  RISC-V's
-#   parallel bring-up starts every hart at once and leaves each spinning
-#   in cpuhp_ap_sync_alive() until the boot hart releases it (measured
-#   under -icount; not tried under multi-threaded TCG).
 #  earlycon: the boot shows from its first line.
-# kvm.ko enables every hart at load; aia_bench then measures on the first
-# hart, the first of the second half (socket 1 from 257 harts on) and the
-# last.
+# Once every hart is online, loading kvm.ko (stock) or kvm_riscv_aia.ko
+# (rust: its registration) enables AIA on every hart; aia_bench then
+# measures on the first hart, the first of the second half (socket 1 from
+# 257 harts on) and the last.
 harts=${KAIA_BENCH_HARTS:-512}
 [ "$harts" -ge 2 ] 2>/dev/null && [ "$harts" -le 512 ] ||
 	die "KAIA_BENCH_HARTS=$harts: wants a number of harts from 2 to 512"
@@ -88,7 +90,7 @@ for f in bench-stock bench-rust; do
 	log "timing $f on $harts harts in $sockets socket(s) (multi-threaded TCG)"
 	inroot bash /kaia/src/tools/inner/run-qemu.sh "$f-scale" bench -q -T multi -K 10 -X ziccrse -s "$harts" -S "$sockets" \
 		-B "$fw" -C -m 4G -t 3600 -N "$f-bench-scale" \
-		-a "earlycon cpuhp.parallel=0 kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0 kaia.bench_timed=1" \
+		-a "earlycon maxcpus=1 unaligned_scalar_speed=fast kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0 kaia.bench_timed=1" \
 		>"$logs/$f-bench-scale.tap" 2>/dev/null ||
 		{ cat "$logs/$f-bench-scale.tap" >&2; die "$f: the $harts-hart bench run failed (log: $logs/$f-bench-scale.log)"; }
 done
@@ -132,10 +134,34 @@ cpu_table() {
 				(k in c ? c[k] : "-"), $4, (k in c ? sprintf("%.2f", $4 / c[k]) : "-")
 		}' "$logs/bench-stock.cpu-counts" "$logs/bench-rust.cpu-counts" | sort -k1,1n -k2,2 -k3,3n | cut -f2-
 }
+# "<what> <guest seconds>" per KAIA-BENCH-MARK begin/end pair of a scale
+# run: the bring-up of the other harts and each module load, timed by the
+# kernel log's timestamps (the guest's clock).
+marks() {
+	awk '/KAIA-BENCH-MARK / {
+			t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t)
+			if ($NF == "begin") b[$(NF - 1)] = t
+			else if ($(NF - 1) in b) printf "%s %.3f\n", $(NF - 1), t - b[$(NF - 1)]
+		}' "$logs/$1-bench-scale.log"
+}
+marks bench-stock >"$logs/bench-stock.marks"
+marks bench-rust >"$logs/bench-rust.marks"
 for f in bench-stock bench-rust; do
 	[ "$(awk '$1 == '"$harts"' && $3 == "disable_enable"' "$logs/$f.cpu-counts" | wc -l)" = 3 ] ||
 		die "$f: the $harts-hart run did not time disable+enable on 3 harts (log: $logs/$f-bench-scale.log)"
+	grep -q '^online ' "$logs/$f.marks" && grep -q '^kvm.ko ' "$logs/$f.marks" ||
+		die "$f: the $harts-hart run did not time the bring-up and kvm.ko (log: $logs/$f-bench-scale.log)"
 done
+grep -q '^kvm_riscv_aia.ko ' "$logs/bench-rust.marks" ||
+	die "bench-rust: the $harts-hart run did not time kvm_riscv_aia.ko (log: $logs/bench-rust-bench-scale.log)"
+# mark_table: the steps, C against Rust, in guest seconds.
+mark_table() {
+	for m in online kvm.ko kvm_riscv_aia.ko; do
+		printf '| %s | %s | %s |\n' "$m" \
+			"$(awk -v m="$m" '$1 == m { print $2 }' "$logs/bench-stock.marks" | grep . || echo -)" \
+			"$(awk -v m="$m" '$1 == m { print $2 }' "$logs/bench-rust.marks")"
+	done
+}
 sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 	sz() { llvm-size-19 -A "$1" | awk '\''$1 ~ /^\.text/ { t += $2 } END { print t + 0 }'\''; }
 	echo "aia.o $(sz "$(out_dir bench-stock)/arch/riscv/kvm/aia.o")"
@@ -160,7 +186,8 @@ sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 	echo
 	echo "Harts 0, $((harts / 2)) and $((harts - 1)) of a $harts-hart virt machine in $sockets socket(s)"
 	echo "(KAIA_BENCH_HARTS), NR_CPUS=512 kernels, OpenSBI $(inroot dpkg-query -W -f='${Version}' opensbi) rebuilt for"
-	echo "512 harts, kvm.ko having enabled every hart at load, each through the same enable."
+	echo "512 harts, booted on one hart (maxcpus=1), the others brought online one at a"
+	echo "time, then AIA enabled on every hart at module load, each through the same enable."
 	echo "Multi-threaded TCG, no -icount: instret reads the host's cycle counter, so"
 	echo "these are host ticks of the emulated path (min over 16 runs, less an empty"
 	echo "measurement), not instructions; the kernels ran one after the other, and"
@@ -169,6 +196,15 @@ sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 	echo "| operation | hart | C aia.c | Rust | Rust / C |"
 	echo "|---|---:|---:|---:|---:|"
 	cpu_table
+	echo
+	echo "Bring-up and loads in the same runs, guest seconds (kernel log timestamps;"
+	echo "at -K 10 a guest second is ten seconds of the machine's timer, host time):"
+	echo "online brings the $((harts - 1)) other harts up one at a time; the stock kernel's"
+	echo "kvm.ko and the rust kernel's kvm_riscv_aia.ko enable AIA on all $harts."
+	echo
+	echo "| step | C aia.c | Rust |"
+	echo "|---|---:|---:|"
+	mark_table
 	echo
 	echo "## MSI delivery into a guest (make bench)"
 	echo
