@@ -54,13 +54,16 @@ done
 # but instret then reads the host's cycle counter: each figure is host
 # time (aia_bench -t), so only the ratio of the two kernels, measured the
 # same way one after the other on the same harts, is compared.
-#  maxcpus=1: the kernel boots on one hart and the guest job brings the
-#   other harts online from user space, one at a time, while the rest
-#   idle (selftests/guest/bench.sh), before kvm.ko is loaded.  Booting
-#   on all of them at once made 512 vCPU threads on two host cores fight
-#   over the locks every hart takes at boot, each hand-off waiting for
-#   the host to run one particular thread: of four such boots, one
-#   finished (Documentation/baseline.md, "The most harts").
+#  maxcpus=1: the kernel boots on one hart, the guest job loads KVM there
+#   and then brings the other harts online from user space, one at a
+#   time, while the rest idle (selftests/guest/bench.sh): each hart's AIA
+#   enable runs in its CPU online path.  512 vCPU threads on two host
+#   cores turn a lock that many harts want at once into a queue whose
+#   every hand-off waits for the host to run one particular thread
+#   (0.6 s): booting all harts at once finished once in four tries, and
+#   a module load with 511 idle harts online woke them all with its
+#   instruction cache flushes and queued them on jiffies_lock
+#   (Documentation/baseline.md, "The most harts").
 #  unaligned_scalar_speed=fast: what QEMU's harts measure (7 to 13 times
 #   byte access speed), without measuring it for 16 ms on each hart.
 #  -K 10: the guest's clock runs 10 times slower than the machine's
@@ -73,10 +76,8 @@ done
 #  -C: no cpu-map; with one, Linux 7.3's parse_dt_topology() looks each
 #   hart up in O(harts^2), O(harts^3) in all.
 #  earlycon: the boot shows from its first line.
-# Once every hart is online, loading kvm.ko (stock) or kvm_riscv_aia.ko
-# (rust: its registration) enables AIA on every hart; aia_bench then
-# measures on the first hart, the first of the second half (socket 1 from
-# 257 harts on) and the last.
+# Once every hart is online, aia_bench measures on the first hart, the
+# first of the second half (socket 1 from 257 harts on) and the last.
 harts=${KAIA_BENCH_HARTS:-512}
 [ "$harts" -ge 2 ] 2>/dev/null && [ "$harts" -le 512 ] ||
 	die "KAIA_BENCH_HARTS=$harts: wants a number of harts from 2 to 512"
@@ -156,7 +157,7 @@ grep -q '^kvm_riscv_aia.ko ' "$logs/bench-rust.marks" ||
 	die "bench-rust: the $harts-hart run did not time kvm_riscv_aia.ko (log: $logs/bench-rust-bench-scale.log)"
 # mark_table: the steps, C against Rust, in guest seconds.
 mark_table() {
-	for m in online kvm.ko kvm_riscv_aia.ko; do
+	for m in kvm.ko kvm_riscv_aia.ko online; do
 		printf '| %s | %s | %s |\n' "$m" \
 			"$(awk -v m="$m" '$1 == m { print $2 }' "$logs/bench-stock.marks" | grep . || echo -)" \
 			"$(awk -v m="$m" '$1 == m { print $2 }' "$logs/bench-rust.marks")"
@@ -186,8 +187,8 @@ sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 	echo
 	echo "Harts 0, $((harts / 2)) and $((harts - 1)) of a $harts-hart virt machine in $sockets socket(s)"
 	echo "(KAIA_BENCH_HARTS), NR_CPUS=512 kernels, OpenSBI $(inroot dpkg-query -W -f='${Version}' opensbi) rebuilt for"
-	echo "512 harts, booted on one hart (maxcpus=1), the others brought online one at a"
-	echo "time, then AIA enabled on every hart at module load, each through the same enable."
+	echo "512 harts, booted on one hart (maxcpus=1) where KVM was loaded, the others"
+	echo "brought online one at a time, each enabling AIA in its CPU online path."
 	echo "Multi-threaded TCG, no -icount: instret reads the host's cycle counter, so"
 	echo "these are host ticks of the emulated path (min over 16 runs, less an empty"
 	echo "measurement), not instructions; the kernels ran one after the other, and"
@@ -197,10 +198,10 @@ sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 	echo "|---|---:|---:|---:|---:|"
 	cpu_table
 	echo
-	echo "Bring-up and loads in the same runs, guest seconds (kernel log timestamps;"
+	echo "Loads and bring-up in the same runs, guest seconds (kernel log timestamps;"
 	echo "at -K 10 a guest second is ten seconds of the machine's timer, host time):"
-	echo "online brings the $((harts - 1)) other harts up one at a time; the stock kernel's"
-	echo "kvm.ko and the rust kernel's kvm_riscv_aia.ko enable AIA on all $harts."
+	echo "kvm.ko and kvm_riscv_aia.ko load on the boot hart, then online brings the"
+	echo "$((harts - 1)) other harts up one at a time, each enabling AIA as it comes up."
 	echo
 	echo "| step | C aia.c | Rust |"
 	echo "|---|---:|---:|"
