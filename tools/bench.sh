@@ -43,7 +43,9 @@ done
 # than 128: these runs boot the same release rebuilt from Debian's source
 # for 512 harts (tools/inner/build-opensbi.sh has the why), and the
 # bench-*-scale kernels, which take 512 CPUs and stop idle harts' ticks
-# (configs/scale.config).  The harts are split into sockets of at most
+# (configs/scale.config), with patches/<series>-scale/'s fix: Linux 7.3
+# looks each hart of the cpu-map up in O(harts^2), O(harts^3) in all (7.7 s
+# of guest time at 512 harts, 77 s of host time).  The harts are split into sockets of at most
 # 256, each its own NUMA node with its own APLIC and IMSIC group.
 #
 # These runs are timed, not counted: under -icount one host thread runs
@@ -73,8 +75,6 @@ done
 #  -X ziccrse: Linux takes ticket spinlocks.  With queued ones the stock
 #   kernel's 512-hart boot stopped with 447 harts queued for a lock that
 #   was free.
-#  -C: no cpu-map; with one, Linux 7.3's parse_dt_topology() looks each
-#   hart up in O(harts^2), O(harts^3) in all.
 #  earlycon: the boot shows from its first line.
 # Once every hart is online, aia_bench measures on the first hart, the
 # first of the second half (socket 1 from 257 harts on) and the last.
@@ -90,7 +90,7 @@ fw=$(inroot bash /kaia/src/tools/inner/build-opensbi.sh | tail -1)
 for f in bench-stock bench-rust; do
 	log "timing $f on $harts harts in $sockets socket(s) (multi-threaded TCG)"
 	inroot bash /kaia/src/tools/inner/run-qemu.sh "$f-scale" bench -q -T multi -K 10 -X ziccrse -s "$harts" -S "$sockets" \
-		-B "$fw" -C -m 4G -t 3600 -N "$f-bench-scale" \
+		-B "$fw" -m 4G -t 3600 -N "$f-bench-scale" \
 		-a "earlycon maxcpus=1 unaligned_scalar_speed=fast kaia.bench_cpus=${scale_cpus// /,} kaia.bench_harts=$harts kaia.bench_msi=0 kaia.bench_timed=1" \
 		>"$logs/$f-bench-scale.tap" 2>/dev/null ||
 		{ cat "$logs/$f-bench-scale.tap" >&2; die "$f: the $harts-hart bench run failed (log: $logs/$f-bench-scale.log)"; }

@@ -24,7 +24,8 @@ PATCH_DIR=$KAIA_SRC/patches/$KAIA_KERNEL
 # load kvm_riscv_aia.ko); the "bench" flavours are stock and rust plus the
 # bench-only patches of patches/<series>-bench/ (make bench); the
 # "bench-*-scale" flavours are the bench ones with configs/scale.config on
-# top (NR_CPUS=512, the most harts QEMU's virt machine takes).
+# top (NR_CPUS=512, the most harts QEMU's virt machine takes) and the
+# fixes of patches/<series>-scale/.
 flavour_fragments() {
 	case $1 in
 	stock | rust | bench-stock | bench-rust) echo "$KAIA_SRC/configs/qemu-aia.config" ;;
@@ -55,6 +56,13 @@ flavour_series() {
 	case $1 in bench-*)
 		[ -d "$PATCH_DIR-bench" ] || { echo "no bench patches for Linux $KAIA_KERNEL in patches/" >&2; return 1; }
 		ls "$PATCH_DIR-bench"/*.patch | sort
+		;;
+	esac
+	# Kernel fixes the runs on the most harts need, each its own upstream
+	# patch (patches/<series>-scale/).
+	case $1 in bench-*-scale)
+		[ -d "$PATCH_DIR-scale" ] || { echo "no scale patches for Linux $KAIA_KERNEL in patches/" >&2; return 1; }
+		ls "$PATCH_DIR-scale"/*.patch | sort
 		;;
 	esac
 }

@@ -19,7 +19,8 @@ for f in glue/*.c include/*.h selftests/negative/*.c selftests/tools/*.c \
 	[ -e "$f" ] || continue
 	"$src/scripts/checkpatch.pl" $cp_flags --quiet -f "$f" || rc=1
 done
-# The KVM core series (and the bench-only patch), checked from the top of
+# The KVM core series (and the bench-only patch, the scale kernels' fix,
+# the selftests fix), checked from the top of
 # the kernel tree as a maintainer would.  Three types are off, with reasons:
 #  FILE_PATH_CHANGES: emitted for any added or deleted file; aia.c and
 #    aia_provider.c live in arch/riscv/kvm/, already covered by the
@@ -30,7 +31,7 @@ done
 #  UNKNOWN_COMMIT_ID: the Debian kernel source has no git history, so a
 #    Fixes: tag on a mainline commit cannot be looked up here.
 for p in "patches/$KAIA_KERNEL"/0*.patch "patches/$KAIA_KERNEL-bench"/0*.patch \
-	"patches/$KAIA_KERNEL-selftests"/0*.patch; do
+	"patches/$KAIA_KERNEL-scale"/0*.patch "patches/$KAIA_KERNEL-selftests"/0*.patch; do
 	[ -e "$p" ] || continue
 	case $p in *0000-cover-letter*) continue ;; esac
 	(cd "$src" && ./scripts/checkpatch.pl --strict --quiet --show-types \
