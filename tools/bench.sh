@@ -191,8 +191,9 @@ sizes=$(inroot bash -c '. /kaia/src/tools/kenv.sh
 	echo "brought online one at a time, each enabling AIA in its CPU online path."
 	echo "Multi-threaded TCG, no -icount: instret reads the host's cycle counter, so"
 	echo "these are host ticks of the emulated path (min over 16 runs, less an empty"
-	echo "measurement), not instructions; the kernels ran one after the other, and"
-	echo "only the ratio compares. calibration is a loop of 2001 instructions."
+	echo "measurement; 0: below that empty measurement's spread), not instructions;"
+	echo "the kernels ran one after the other, and only the ratio compares."
+	echo "calibration is a loop of 2001 instructions."
 	echo
 	echo "| operation | hart | C aia.c | Rust | Rust / C |"
 	echo "|---|---:|---:|---:|---:|"
