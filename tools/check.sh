@@ -75,6 +75,7 @@ echo "TAP version 13"
 # Resolve the toolchain once (tools/toolchain.floors); every step uses it.
 step resolver-tests bash "$here/tests/test-resolver.sh"
 step tap-merge-tests bash "$here/tests/test-tap-merge.sh"
+step cpu-topology-tests bash "$here/tests/test-cpu-topology.sh"
 log "step toolchain"
 t0=$(date +%s)
 bash "$here/provision-root.sh" >"$steplog/toolchain.log" 2>&1

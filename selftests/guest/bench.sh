@@ -37,6 +37,13 @@ for c in $cpus; do tests="$tests aia_bench_cpu$c"; done
 [ "$msi" = 0 ] || tests="$tests aia_msi_bench"
 guests=$(kparam kaia.guests)
 plan kvm_load bench_harts
+# The kernel's topology against the device tree's cpu-map, when there is
+# one (run-qemu.sh -C takes it out): on the most harts, the scale
+# kernels look each hart up with patches/<series>-scale/'s fix.
+topo=
+[ -d /sys/firmware/devicetree/base/cpus/cpu-map ] && topo=cpu_topology
+# shellcheck disable=SC2086
+plan $topo
 [ -f $aia_ko ] && plan aia_module_load aia_debugfs aia_layout
 # shellcheck disable=SC2086
 plan $tests
@@ -66,6 +73,8 @@ else
 	result bench_harts fail 0 "$harts harts online, the run asked for $want"
 fi
 echo "KAIA-BENCH-HARTS $harts" >/dev/kmsg
+[ -z "$topo" ] ||
+	check cpu_topology "each hart's package, cluster and core as the cpu-map describes them" cpu_topology_check
 if [ -f $aia_ko ]; then
 	# The module's view of every hart, which make bench and make check
 	# compare with the machine's device tree (tools/inner/layout-live.sh):

@@ -175,3 +175,91 @@ aia_kunit_check() {
 	grep -E -q 'ok [0-9]+ kvm_riscv_aia$' /tmp/klog.all || { echo "suite did not run"; return 1; }
 	kunit_passed /tmp/klog.all
 }
+
+# cpu_topology_check: every online hart's topology as the kernel took it
+# from the device tree's cpu-map (drivers/base/arch_topology.c): the hart
+# of [socketS/]...clusterC/coreK[/threadT] has physical_package_id S (0
+# without sockets, as QEMU's virt machine describes them), cluster_id C
+# (the innermost cluster) and core_id K.  A cpu-map the kernel did not
+# take leaves cluster_id -1 and core_id the CPU number.  A fixed handful
+# of processes for all harts, none per hart: with hundreds of harts on a
+# host of two cores every fork wakes an idle hart, and their wake-ups
+# queue on the kernel's locks (doc/baseline.md, the 512-hart runs).
+# KAIA_DT and KAIA_SYS move the device tree and sysfs roots (tools/tests/).
+cpu_topology_check() {
+	ct_map=${KAIA_DT:-/sys/firmware/devicetree/base}/cpus/cpu-map
+	ct_sys=${KAIA_SYS:-/sys}/devices/system/cpu
+	ct_harts=
+	ct_hph=
+	for d in "$ct_sys"/cpu[0-9]*; do
+		[ -f "$d/of_node/phandle" ] || continue
+		o=1
+		[ -f "$d/online" ] && read -r o <"$d/online"
+		[ "$o" = 1 ] || continue
+		ct_harts="$ct_harts ${d##*/cpu}"
+		ct_hph="$ct_hph $d/of_node/phandle"
+	done
+	[ -n "$ct_harts" ] || { echo "no online hart has a device tree node"; return 1; }
+	ct_leaves=$(cd "$ct_map" && find . -name cpu -type f | sort)
+	[ -n "$ct_leaves" ] || { echo "the cpu-map names no hart"; return 1; }
+	# Lines "H harts", the harts' phandle bytes, "M leaves", the leaves'
+	# phandle bytes; od reads each list as one stream of 4-byte values.
+	# shellcheck disable=SC2086
+	{
+		echo H $ct_harts
+		od -An -v -tx1 $ct_hph
+		echo M $ct_leaves
+		(cd "$ct_map" && od -An -v -tx1 $ct_leaves)
+	} | awk -v sys="$ct_sys" '
+	function val(f,  v) {
+		v = ""
+		if ((getline v < f) <= 0) v = "none"
+		close(f)
+		return v
+	}
+	function field(p, name,  a) {
+		if (match(p, "/" name "[0-9]+/") == 0) return ""
+		a = substr(p, RSTART + length(name) + 1, RLENGTH - length(name) - 2)
+		return a
+	}
+	$1 == "H" { sec = "H"; nh = split(substr($0, 3), hart, " "); next }
+	$1 == "M" { sec = "M"; nl = split(substr($0, 3), leaf, " "); next }
+	{ for (i = 1; i <= NF; i++) bytes[sec] = bytes[sec] $i }
+	END {
+		if (length(bytes["H"]) != 8 * nh || length(bytes["M"]) != 8 * nl) {
+			print "phandles: read " length(bytes["H"]) / 8 " for " nh " harts, " \
+				length(bytes["M"]) / 8 " for " nl " cpu-map leaves"
+			exit 1
+		}
+		for (i = 1; i <= nh; i++) of[substr(bytes["H"], 8 * i - 7, 8)] = hart[i]
+		for (i = 1; i <= nl; i++) {
+			p = substr(leaf[i], 2)
+			ph = substr(bytes["M"], 8 * i - 7, 8)
+			if (!(ph in of)) {
+				print "cpu-map" p ": no online hart has phandle " ph
+				exit 1
+			}
+			c = of[ph]
+			s = field(p, "socket"); cl = ""
+			# the innermost cluster: the last match
+			q = p
+			while ((x = field(q, "cluster")) != "") { cl = x; q = substr(q, RSTART + RLENGTH - 1) }
+			k = field(p, "core")
+			want = (s == "" ? 0 : s) " " (cl == "" ? -1 : cl) " " k
+			t = sys "/cpu" c "/topology/"
+			gcl = val(t "cluster_id")
+			if (gcl == "none") gcl = (cl == "" ? -1 : cl)
+			got = val(t "physical_package_id") " " gcl " " val(t "core_id")
+			if (got != want) {
+				print "cpu" c " (cpu-map" p "): package, cluster, core " got \
+					"; the cpu-map says " want
+				exit 1
+			}
+		}
+		if (nl != nh) {
+			print "the cpu-map has " nl " harts, " nh " are online"
+			exit 1
+		}
+		print nl " harts as the cpu-map describes them"
+	}'
+}
