@@ -184,7 +184,7 @@ aia_kunit_check() {
 # take leaves cluster_id -1 and core_id the CPU number.  A fixed handful
 # of processes for all harts, none per hart: with hundreds of harts on a
 # host of two cores every fork wakes an idle hart, and their wake-ups
-# queue on the kernel's locks (doc/baseline.md, the 512-hart runs).
+# queue on the kernel's locks (Documentation/baseline.md, the most harts).
 # KAIA_DT and KAIA_SYS move the device tree and sysfs roots (tools/tests/).
 cpu_topology_check() {
 	ct_map=${KAIA_DT:-/sys/firmware/devicetree/base}/cpus/cpu-map
@@ -217,11 +217,6 @@ cpu_topology_check() {
 		close(f)
 		return v
 	}
-	function field(p, name,  a) {
-		if (match(p, "/" name "[0-9]+/") == 0) return ""
-		a = substr(p, RSTART + length(name) + 1, RLENGTH - length(name) - 2)
-		return a
-	}
 	$1 == "H" { sec = "H"; nh = split(substr($0, 3), hart, " "); next }
 	$1 == "M" { sec = "M"; nl = split(substr($0, 3), leaf, " "); next }
 	{ for (i = 1; i <= NF; i++) bytes[sec] = bytes[sec] $i }
@@ -240,15 +235,18 @@ cpu_topology_check() {
 				exit 1
 			}
 			c = of[ph]
-			s = field(p, "socket"); cl = ""
-			# the innermost cluster: the last match
-			q = p
-			while ((x = field(q, "cluster")) != "") { cl = x; q = substr(q, RSTART + RLENGTH - 1) }
-			k = field(p, "core")
-			want = (s == "" ? 0 : s) " " (cl == "" ? -1 : cl) " " k
+			# socketS, clusterC (the last one is the innermost), coreK
+			s = 0; cl = -1; k = ""
+			n = split(p, part, "/")
+			for (j = 1; j <= n; j++) {
+				if (part[j] ~ /^socket[0-9]+$/) s = substr(part[j], 7)
+				else if (part[j] ~ /^cluster[0-9]+$/) cl = substr(part[j], 8)
+				else if (part[j] ~ /^core[0-9]+$/) k = substr(part[j], 5)
+			}
+			want = s " " cl " " k
 			t = sys "/cpu" c "/topology/"
 			gcl = val(t "cluster_id")
-			if (gcl == "none") gcl = (cl == "" ? -1 : cl)
+			if (gcl == "none") gcl = cl
 			got = val(t "physical_package_id") " " gcl " " val(t "core_id")
 			if (got != want) {
 				print "cpu" c " (cpu-map" p "): package, cluster, core " got \

@@ -41,8 +41,9 @@ expect() {
 		fail=1
 	fi
 }
-# QEMU virt, two sockets of two harts: cluster0/core0..1, cluster1/core0..1
-# (phandles in reverse, as QEMU writes them).
+# QEMU virt, one socket of two clusters of two harts (virt writes no
+# socket level): cluster0/core0..1, cluster1/core0..1 (phandles in
+# reverse, as QEMU writes them).
 virt() {
 	reset
 	hart 0 7 0 0 0; hart 1 5 0 0 1; hart 2 3 0 1 0; hart 3 1 0 1 1
